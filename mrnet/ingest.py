@@ -1,0 +1,113 @@
+"""Validate a catalog into the ``catalog`` and ``quarantine`` tables.
+
+Every source row ends in exactly one of them: rows in = catalog rows + quarantine rows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pyspark import StorageLevel
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+
+from mrnet.catalog import map_to_contract
+from mrnet.configuration.schema import CatalogSettings, IngestSettings
+from mrnet.schemas import CATALOG_PARTITIONS, CONTRACT_COLUMNS, QUARANTINE_PARTITIONS
+
+# U+FFFD is what a reader leaves where the bytes were not valid UTF-8.
+INVALID_TEXT = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F\uFFFD]"
+
+
+@dataclass
+class IngestSummary:
+    rows_in: int
+    kept: int
+    quarantined: int
+    by_reason: dict[str, int] = field(default_factory=dict)
+    catalog_version: int | None = None
+    quarantine_version: int | None = None
+
+    def lines(self) -> list[str]:
+        out = [f"rows in      {self.rows_in:>12,}", f"kept         {self.kept:>12,}",
+               f"quarantined  {self.quarantined:>12,}"]
+        out += [f"  {reason:<28}{n:>10,}" for reason, n in sorted(self.by_reason.items())]
+        return out
+
+
+def validate(mapped: DataFrame, catalog: CatalogSettings, rules: IngestSettings) -> DataFrame:
+    """``mapped`` (from map_to_contract) with a ``reason`` column: null where the row is valid."""
+    df = mapped.withColumn("title", _clean_spaces(F.col("title")))
+    df = df.withColumn("description", F.regexp_replace("description", INVALID_TEXT, " "))
+    df = df.withColumn("reason", _first_reason(catalog, rules))
+    # Deterministic whatever the partitioning: keep the row with the smallest raw hash.
+    window = Window.partitionBy("marketplace", "product_id", F.col("reason").isNull()).orderBy(
+        F.xxhash64("_raw"), "_raw")
+    rank = F.when(F.col("reason").isNull(), F.row_number().over(window))
+    return df.withColumn("reason", F.when(rank > 1, F.lit("duplicate_id")).otherwise(F.col("reason")))
+
+
+def _clean_spaces(column: Column) -> Column:
+    return F.trim(F.regexp_replace(column, r"[ \t\r\n]+", " "))
+
+
+def _first_reason(catalog: CatalogSettings, rules: IngestSettings) -> Column:
+    checks: list[tuple[Column, Column]] = [
+        (_blank("product_id"), F.lit("empty_id")),
+        (_blank("marketplace"), F.lit("empty_marketplace")),
+    ]
+    if catalog.marketplaces:
+        checks.append((~F.col("marketplace").isin(list(catalog.marketplaces)),
+                       F.lit("unknown_marketplace")))
+    if catalog.product_groups:
+        unknown = F.col("product_group").isNull() | ~F.col("product_group").isin(catalog.product_groups)
+        checks.append((unknown, F.lit("unknown_group")))
+    else:
+        checks.append((_blank("product_group"), F.lit("unknown_group")))
+    checks += [
+        (_blank("title"), F.lit("empty_title")),
+        (F.col("title").rlike(INVALID_TEXT), F.lit("invalid_text")),
+        (F.length("title") > rules.max_title_chars, F.lit("title_too_long")),
+    ]
+    for name, spec in catalog.attributes.items():
+        if spec.type == "number":
+            text = F.col(f"_text_{name}")
+            bad = text.isNotNull() & (F.trim(text) != "") & F.col(name).isNull()
+            checks.append((bad, F.lit(f"bad_number:{name}")))
+    reason = F.lit(None).cast("string")
+    for condition, label in reversed(checks):
+        reason = F.when(condition, label).otherwise(reason)
+    return reason
+
+
+def _blank(column: str) -> Column:
+    return F.col(column).isNull() | (F.trim(F.col(column)) == "")
+
+
+def catalog_rows(validated: DataFrame, catalog: CatalogSettings) -> DataFrame:
+    return validated.filter(F.col("reason").isNull()).select(
+        *CONTRACT_COLUMNS, *catalog.attributes.keys())
+
+
+def quarantine_rows(validated: DataFrame) -> DataFrame:
+    return validated.filter(F.col("reason").isNotNull()).select(
+        "product_id", "marketplace", "reason", F.col("_raw").alias("raw"),
+        F.current_timestamp().alias("quarantined_at"))
+
+
+def run_ingest(spark, store, raw: DataFrame, catalog: CatalogSettings, rules: IngestSettings,
+               metadata: dict[str, str] | None = None) -> IngestSummary:
+    """Validate ``raw`` and overwrite both tables (one Delta commit each). Runs on the driver."""
+    validated = validate(map_to_contract(raw, catalog, rules), catalog, rules)
+    validated = validated.persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        rows_in = validated.count()
+        catalog_version = store.write(catalog_rows(validated, catalog), "catalog", mode="overwrite",
+                                      partition_by=CATALOG_PARTITIONS, metadata=metadata)
+        quarantine_version = store.write(quarantine_rows(validated), "quarantine", mode="overwrite",
+                                         partition_by=QUARANTINE_PARTITIONS, metadata=metadata)
+    finally:
+        validated.unpersist()
+    by_reason = store.row_counts("quarantine", "reason")
+    kept = sum(store.row_counts("catalog", "marketplace").values())
+    return IngestSummary(rows_in, kept, sum(by_reason.values()), by_reason,
+                         catalog_version, quarantine_version)

@@ -1,0 +1,44 @@
+"""Every path of the system, derived from one root (STYLE: no path strings in jobs)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+def _is_uri(path: str) -> bool:
+    return "://" in path
+
+
+@dataclass(frozen=True)
+class Paths:
+    """``root/tables/<table>``, ``root/models/<version>/…``, ``root/reports/…``, ``root/runs/…``."""
+
+    root: str
+
+    @classmethod
+    def from_root(cls, root: str) -> "Paths":
+        return cls(root if _is_uri(root) else os.path.abspath(root))
+
+    def table(self, name: str) -> str:
+        return f"{self.root}/tables/{name}"
+
+    def models(self) -> str:
+        return f"{self.root}/models"
+
+    def model_version(self, version: str) -> str:
+        return f"{self.root}/models/{version}"
+
+    def group_model(self, version: str, marketplace: str, group: str) -> str:
+        return f"{self.model_version(version)}/groups/{marketplace}/{group}"
+
+    def word_vectors(self, version: str, marketplace: str) -> str:
+        return f"{self.root}/models/word2vec/{version}/{marketplace}"
+
+    def checkpoints(self, version: str, marketplace: str, group: str) -> str:
+        return f"{self.root}/checkpoints/{version}/{marketplace}/{group}"
+
+    def reports(self, *parts: str) -> str:
+        return "/".join([self.root, "reports", *parts])
+
+    def run_dir(self, job: str, run_id: str) -> str:
+        return f"{self.root}/runs/{job}/{run_id}"

@@ -1,0 +1,24 @@
+"""Build the SparkSession from config. Only jobs and tests call this; library code takes ``spark``."""
+from __future__ import annotations
+
+import os
+import sys
+
+from mrnet.configuration.schema import SparkSettings
+
+
+def build_spark_session(settings: SparkSettings, app_name: str | None = None):
+    """A SparkSession with the settings Delta-via-delta-rs needs (see conf/base/pipeline.yaml)."""
+    from pyspark.sql import SparkSession
+
+    # Spark's Python workers run `python3` from PATH unless told (STACK.md, trap 1).
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    builder = SparkSession.builder.appName(app_name or settings.app_name)
+    if settings.master:
+        builder = builder.master(settings.master)
+    for key, value in settings.conf.items():
+        builder = builder.config(key, str(value))
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("WARN")
+    return spark

@@ -1,0 +1,114 @@
+"""Delta tables for every stage: write from Spark, read into Spark, pandas or Arrow batches.
+
+``TableStore`` is the one entry point; it hides which engine writes the Delta log
+(``delta-rs`` from the driver by default, ``delta-spark`` where the cluster has the jars).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Iterator, Mapping, Sequence
+
+import pandas as pd
+import pyarrow as pa
+
+from mrnet.configuration.schema import StorageSettings
+from mrnet.paths import Paths
+from mrnet.storage import delta_spark
+from mrnet.storage.delta_rs import DeltaRsWriter, open_snapshot, require_snapshot
+from mrnet.storage.errors import (
+    ConcurrentCommitError,
+    EngineUnavailableError,
+    StorageError,
+    TableMissingError,
+)
+
+__all__ = [
+    "ConcurrentCommitError", "EngineUnavailableError", "StorageError", "TableMissingError",
+    "TableStore",
+]
+
+
+class TableStore:
+    """The Delta tables under ``<storage.root>/tables``. Lives on the driver."""
+
+    def __init__(self, spark, settings: StorageSettings):
+        self.spark = spark
+        self.engine = settings.engine
+        self.paths = Paths.from_root(settings.root)
+        if self.engine == "delta-spark" and spark is not None:
+            delta_spark.require_delta_jars(spark)
+
+    def uri(self, table: str) -> str:
+        return self.paths.table(table)
+
+    def exists(self, table: str) -> bool:
+        return open_snapshot(self.uri(table)) is not None
+
+    def version(self, table: str) -> int | None:
+        snapshot = open_snapshot(self.uri(table))
+        return snapshot.version() if snapshot is not None else None
+
+    def write(self, df, table: str, mode: str = "append", partition_by: Sequence[str] = (),
+              replace: Mapping[str, Sequence[str]] | None = None,
+              metadata: Mapping[str, str] | None = None,
+              expected_version: int | None = None) -> int:
+        """One Delta transaction with ``df``'s rows; returns the table's new version."""
+        if self.engine == "delta-spark":
+            delta_spark.write_native(df, self.uri(table), mode, partition_by, replace)
+            return require_snapshot(self.uri(table)).version()
+        return DeltaRsWriter(self.uri(table)).write(
+            df, mode, partition_by, replace, metadata, expected_version
+        )
+
+    def read(self, table: str, version: int | None = None,
+             timestamp: datetime | str | None = None):
+        """A Spark DataFrame of the table's snapshot (current, ``version`` or ``timestamp``)."""
+        return self.read_uri(self.uri(table), version, timestamp)
+
+    def read_uri(self, uri: str, version: int | None = None, timestamp=None):
+        """Like :meth:`read`, for a Delta table anywhere (e.g. a catalog source)."""
+        if self.engine == "delta-spark":
+            return delta_spark.read_native(self.spark, uri, version, timestamp)
+        snapshot = require_snapshot(uri, version, timestamp)
+        schema = _spark_schema(snapshot)
+        files = snapshot.file_uris()
+        if not files:
+            return self.spark.createDataFrame([], schema)
+        # Only the snapshot's files: the folder also holds removed and uncommitted ones.
+        return self.spark.read.schema(schema).option("basePath", uri).parquet(*files)
+
+    def read_pandas(self, table: str, columns: Sequence[str] | None = None,
+                    version: int | None = None, timestamp=None, filter=None) -> pd.DataFrame:
+        """The table (or the ``filter``ed part, a pyarrow expression) as pandas, on the driver.
+
+        For small tables and samples only; stream big ones with :meth:`iter_batches`.
+        """
+        dataset = require_snapshot(self.uri(table), version, timestamp).to_pyarrow_dataset()
+        return dataset.to_table(columns=columns, filter=filter).to_pandas()
+
+    def iter_batches(self, table: str, columns: Sequence[str] | None = None,
+                     batch_size: int = 65_536, version: int | None = None,
+                     filter=None) -> Iterator[pa.RecordBatch]:
+        """Stream the table as Arrow record batches: memory stays at a few batches."""
+        dataset = require_snapshot(self.uri(table), version).to_pyarrow_dataset()
+        yield from dataset.to_batches(columns=columns, filter=filter, batch_size=batch_size)
+
+    def row_counts(self, table: str, column: str, version: int | None = None) -> dict:
+        """Rows per value of partition ``column``, from the Delta log's stats (no data read)."""
+        snapshot = require_snapshot(self.uri(table), version)
+        actions = pa.table(snapshot.get_add_actions(flatten=True))
+        counts: dict = {}
+        for row in actions.select(["num_records", f"partition.{column}"]).to_pylist():
+            key = row[f"partition.{column}"]
+            counts[key] = counts.get(key, 0) + row["num_records"]
+        return counts
+
+    def history(self, table: str) -> list[dict]:
+        return require_snapshot(self.uri(table)).history()
+
+
+def _spark_schema(snapshot):
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    arrow = pa.schema(snapshot.schema().to_arrow())
+    return from_arrow_schema(arrow)

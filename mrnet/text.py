@@ -1,0 +1,223 @@
+"""The one tokenizer of the project.
+
+Every component that turns a product title into tokens (the corpus job, the
+TF-IDF labels, training and the scoring UDF) calls :func:`tokenize` /
+:func:`tokenize_many` from this module, unchanged, so that the vocabulary seen
+at training time is exactly the vocabulary seen at scoring time.
+
+API
+---
+``tokenize(text) -> list[str]``
+    Tokens of one title. ``None`` / ``""`` / NaN give ``[]``.
+``tokenize_many(texts) -> list[list[str]]``
+    Same as ``[tokenize(t) for t in texts]`` (any iterable, a pandas Series
+    included; missing values give ``[]``), with less per-call overhead; this is
+    the path for Arrow / pandas batches.
+``title_hash(title) -> str``
+    16 hex chars (blake2b, 8-byte digest) of the title after NFC normalisation
+    and whitespace collapsing (runs of whitespace *and* control characters
+    become one space, ends stripped). Case and punctuation are kept, so it
+    identifies the title text, not its token list. ``None`` / blank -> ``""``.
+
+Tokenization rules, applied in this order
+-----------------------------------------
+1. HTML: tags (``<b>``, ``</b>``, ``<br/>``, ``<!-- ... -->``; a ``<`` must be
+   followed by a letter, ``/`` or ``!`` to count as a tag, so ``size < 5``
+   survives) are replaced by a space; entities are decoded with
+   :func:`html.unescape` (twice at most, for double-escaped ``&amp;quot;``)
+   and tags revealed by decoding are stripped again.
+2. Unicode: NFC normalisation (decomposed and precomposed input give the same
+   tokens), then ``str.casefold`` (``ß`` -> ``ss``), then NFC again.  Accents
+   are kept (``crème`` stays ``crème``).  Soft hyphen, zero-width
+   (non-)joiners, word joiner and BOM are deleted; zero-width space is a
+   space; ``×`` (multiplication sign) becomes ``x``.  ASCII titles skip all of
+   this and are only lower-cased (same result, faster).
+3. Apostrophes (``'`` ``’`` ``‘`` ``ʼ`` `````` ``´``):
+   * English possessive ``'s`` at the end of a word is dropped:
+     ``women's`` -> ``women``;
+   * French elisions are dropped with their apostrophe when they start a word:
+     ``l' d' j' qu' n' s' c' m' t'`` and ``jusqu' lorsqu' puisqu' quoiqu'``
+     (``l'armoire`` -> ``armoire``, ``d’eau`` -> ``eau``, ``L'Oréal`` ->
+     ``oréal``);
+   * any other apostrophe between two word characters is deleted
+     (``don't`` -> ``dont``, ``O'Neill`` -> ``oneill``); the rest are
+     punctuation.
+4. Numbers: a comma between two digits is a decimal point (``1,5`` -> ``1.5``);
+   a ``.`` between two digits stays inside the token (``1.5``, ``v1.2``).
+   Thousands separators are not special (``1,000`` -> ``1.000``).
+5. Units: a stand-alone number followed by a unit word, with only
+   non-word characters (spaces, control characters, punctuation) in between,
+   is joined into one token: ``500 ml`` / ``500-ml`` -> ``500ml``, ``4 K`` ->
+   ``4k``, ``1,5 L`` -> ``1.5l``.  Units: ml l cl dl g kg mg cm mm m inch
+   oz lb lbs ft w kw kwh wh v mah ah gb tb mb hz khz mhz ghz k.
+   ``in`` joins only when already attached (``55in``): the spaced form is too
+   ambiguous ("5 in 1", "13 in blue").  Number+letters written together stay
+   one token whatever they are (``500ml``, ``4k``, ``3xl``, ``2x3``,
+   ``a4``, ``usb3``).
+6. Tokens are maximal runs of word characters (Unicode letters, digits and
+   combining marks, so Indic scripts are not cut at their vowel signs; ``_``
+   is punctuation), plus ``.`` between digits.  Everything else, hyphens
+   included, separates tokens and is dropped: ``anti-viral`` -> ``anti``,
+   ``viral``; ``55"`` -> ``55``; ``100%`` -> ``100``; ``C++`` -> ``c``;
+   ``&`` -> nothing.  Control characters are separators like whitespace.
+   Numbers are ordinary tokens; no stop words are removed.
+
+The result is deterministic and idempotent:
+``tokenize(" ".join(tokenize(x))) == tokenize(x)``.  Everything is done with
+precompiled regular expressions and C-level ``str`` methods; there are no
+per-character Python loops.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import unicodedata
+from collections.abc import Iterable
+
+__all__ = ["tokenize", "tokenize_many", "title_hash", "UNITS"]
+
+
+def _mark_class() -> str:
+    """Character-class body listing the Unicode combining marks (M*)."""
+    cat = unicodedata.category
+    parts: list[str] = []
+    for lo, hi in ((0x0300, 0x20000), (0xE0100, 0xE01F0)):
+        start = None
+        for cp in range(lo, hi):
+            if cat(chr(cp))[0] == "M":
+                if start is None:
+                    start = cp
+            elif start is not None:
+                parts.append(f"\\U{start:08x}-\\U{cp - 1:08x}")
+                start = None
+        if start is not None:
+            parts.append(f"\\U{start:08x}-\\U{hi - 1:08x}")
+    return "".join(parts)
+
+
+_M = _mark_class()
+_W = r"\w" + _M  # word characters (underscore removed beforehand)
+
+#: Unit words joined to a preceding stand-alone number ("500 ml" -> "500ml").
+UNITS: tuple[str, ...] = (
+    "ml", "l", "cl", "dl", "g", "kg", "mg", "cm", "mm", "m", "inch",
+    "oz", "lb", "lbs", "ft", "w", "kw", "kwh", "wh", "v", "mah", "ah",
+    "gb", "tb", "mb", "hz", "khz", "mhz", "ghz", "k",
+)
+
+_APOS = "'’‘ʼ`´"
+
+_TAG_RE = re.compile(r"<(?:!--.*?-->|[/!]?[A-Za-z][^<>]*>)", re.S)
+_TRANSLATE = {
+    0x00AD: None,  # soft hyphen
+    0x200B: " ",  # zero-width space
+    0x200C: None,  # zero-width non-joiner
+    0x200D: None,  # zero-width joiner
+    0x2060: None,  # word joiner
+    0xFEFF: None,  # BOM / zero-width no-break space
+    0x00D7: "x",  # multiplication sign: 2×3 -> 2x3
+}
+_STRAY_MARK_RE = re.compile(f"(?<![{_W}])[{_M}]+")
+_APOS_ANY_RE = re.compile(f"[{_APOS}]")
+_POSSESSIVE_RE = re.compile(f"(?<=[{_W}])[{_APOS}]s(?![{_W}])")
+_ELISION_RE = re.compile(
+    f"(?<![{_W}])(?:jusqu|lorsqu|puisqu|quoiqu|qu|[ldjnscmt])[{_APOS}](?=[{_W}])"
+)
+_INNER_APOS_RE = re.compile(f"(?<=[{_W}])[{_APOS}](?=[{_W}])")
+_DECIMAL_COMMA_RE = re.compile(r"(?<=\d),(?=\d)")
+_UNIT_JOIN_RE = re.compile(
+    f"(?<![{_W}])(\\d+(?:\\.\\d+)*)[^{_W}]+"
+    f"({'|'.join(sorted(UNITS, key=lambda u: (-len(u), u)))})(?![{_W}])"
+)
+_TOKEN_RE = re.compile(f"[{_W}]+(?:(?<=\\d)\\.(?=\\d)[{_W}]+)*")
+_HASH_WS_RE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]+")
+
+_nfc = unicodedata.normalize
+
+
+def _clean(s: str) -> str:
+    """Rules 1-5: the normalised string whose word runs are the tokens."""
+    if "<" in s:
+        s = _TAG_RE.sub(" ", s)
+    if "&" in s:
+        for _ in range(2):
+            u = html.unescape(s)
+            if u == s:
+                break
+            s = u
+        if "<" in s:
+            s = _TAG_RE.sub(" ", s)
+    if "_" in s:
+        s = s.replace("_", " ")
+    ascii_only = s.isascii()
+    if ascii_only:
+        s = s.lower()
+    else:
+        s = _nfc("NFC", s).translate(_TRANSLATE).casefold()
+        s = _STRAY_MARK_RE.sub("", s)
+    if _APOS_ANY_RE.search(s) is not None:
+        s = _POSSESSIVE_RE.sub("", s)
+        s = _ELISION_RE.sub("", s)
+        s = _INNER_APOS_RE.sub("", s)
+    if "," in s:
+        s = _DECIMAL_COMMA_RE.sub(".", s)
+    s = _UNIT_JOIN_RE.sub(r"\1\2", s)
+    # NFC last: deleting an apostrophe may put a letter next to a combining
+    # mark, and the output must already be in the form a second pass sees.
+    return s if ascii_only else _nfc("NFC", s)
+
+
+def _missing(x: object) -> bool:
+    if x is None:
+        return True
+    try:
+        return bool(x != x)  # NaN
+    except (TypeError, ValueError):  # pandas.NA and friends
+        return True
+
+
+def _as_str(x: object) -> str | None:
+    if isinstance(x, str):
+        return x
+    if isinstance(x, (bytes, bytearray)):
+        return bytes(x).decode("utf-8", "replace")
+    if _missing(x):
+        return None
+    raise TypeError(f"tokenize expects str or None, got {type(x).__name__}")
+
+
+def tokenize(text: str | None) -> list[str]:
+    """Tokens of one title (see the module docstring for the rules)."""
+    if type(text) is not str:
+        text = _as_str(text)
+    if not text:
+        return []
+    return _TOKEN_RE.findall(_clean(text))
+
+
+def tokenize_many(texts: Iterable[str | None]) -> list[list[str]]:
+    """``[tokenize(t) for t in texts]``, faster; accepts a pandas Series."""
+    findall = _TOKEN_RE.findall
+    clean = _clean
+    out: list[list[str]] = []
+    append = out.append
+    for t in texts:
+        if type(t) is not str:
+            t = _as_str(t)
+        append(findall(clean(t)) if t else [])
+    return out
+
+
+def title_hash(title: str | None) -> str:
+    """Stable 16-hex-char digest of the NFC, whitespace-collapsed title."""
+    if type(title) is not str:
+        title = _as_str(title)
+    if not title:
+        return ""
+    s = _HASH_WS_RE.sub(" ", _nfc("NFC", title)).strip()
+    if not s:
+        return ""
+    return hashlib.blake2b(s.encode("utf-8"), digest_size=8).hexdigest()
+

@@ -1,0 +1,52 @@
+"""Shared fixtures: one local SparkSession for the whole test run, small data, temp warehouses."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+
+
+@pytest.fixture(scope="session")
+def spark():
+    from mrnet.configuration import load_config
+    from mrnet.configuration.schema import PipelineConfig
+    from mrnet.session import build_spark_session
+
+    cfg = load_config(PipelineConfig, env="local", overrides=[
+        "spark.master=local[2]",
+        "spark.conf.spark.sql.shuffle.partitions=4",
+        "spark.conf.spark.default.parallelism=4",
+        "spark.conf.spark.driver.memory=2g",
+    ])
+    session = build_spark_session(cfg.spark, app_name="mrnet-tests")
+    yield session
+    session.stop()
+
+
+@pytest.fixture
+def storage_settings(tmp_path):
+    from mrnet.configuration.schema import StorageSettings
+
+    return StorageSettings(root=str(tmp_path / "warehouse"))
+
+
+@pytest.fixture
+def store(spark, storage_settings):
+    from mrnet.storage import TableStore
+
+    return TableStore(spark, storage_settings)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared catalogs not found at {SHARED_DATA}")
+    return SHARED_DATA
