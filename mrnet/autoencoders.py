@@ -113,7 +113,10 @@ def _block_matmul(x: torch.Tensor, weight: torch.Tensor, g: torch.Tensor) -> tor
 def _to_tensor(a: Any, dtype: torch.dtype = torch.float32, device: Any = None) -> torch.Tensor:
     if isinstance(a, torch.Tensor):
         return a.to(dtype=dtype, device=device)
-    return torch.as_tensor(np.asarray(a), dtype=dtype, device=device)
+    arr = np.asarray(a)
+    if not arr.flags.writeable:  # e.g. np.broadcast_to views; torch wants writable memory
+        arr = arr.copy()
+    return torch.as_tensor(arr, dtype=dtype, device=device)
 
 
 def _check_groups(g: torch.Tensor, n_groups: int, n_rows: int) -> None:

@@ -22,6 +22,7 @@ import yaml
 
 _ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}")
 REPLACED_BY_CATALOG_FILE = ("catalog",)
+DOTTED_KEY_SECTIONS = ("spark.conf",)
 
 
 class ConfigError(ValueError):
@@ -109,9 +110,17 @@ def parse_override(item: str) -> dict:
         raise ConfigError(f"--set {item!r}: expected key=value")
     key, raw = item.split("=", 1)
     value = yaml.safe_load(raw) if raw.strip() else ""
-    for part in reversed(key.strip().split(".")):
+    for part in reversed(_split_key(key.strip())):
         value = {part: value}
     return value
+
+
+def _split_key(key: str) -> list[str]:
+    """Dotted path; Spark's own keys (``spark.conf.spark.sql.x``) keep their dots."""
+    for prefix in DOTTED_KEY_SECTIONS:
+        if key.startswith(prefix + "."):
+            return [*prefix.split("."), key[len(prefix) + 1:]]
+    return key.split(".")
 
 
 def _interpolate(value: Any) -> Any:

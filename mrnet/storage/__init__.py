@@ -75,7 +75,8 @@ class TableStore:
         if not files:
             return self.spark.createDataFrame([], schema)
         # Only the snapshot's files: the folder also holds removed and uncommitted ones.
-        return self.spark.read.schema(schema).option("basePath", uri).parquet(*files)
+        df = self.spark.read.schema(schema).option("basePath", uri).parquet(*files)
+        return df.select(*schema.fieldNames())   # the table's column order, not Spark's
 
     def read_pandas(self, table: str, columns: Sequence[str] | None = None,
                     version: int | None = None, timestamp=None, filter=None) -> pd.DataFrame:
