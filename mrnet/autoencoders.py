@@ -98,15 +98,19 @@ def _block_matmul(x: torch.Tensor, weight: torch.Tensor, g: torch.Tensor) -> tor
     if x.shape[0] == 0:
         return x.new_zeros((0, n_out))
     uniq, counts = torch.unique(g, sorted=True, return_counts=True)
-    if uniq.numel() == 1:
-        return x @ weight[int(uniq[0])]
     if uniq.numel() <= _LOOP_MAX_GROUPS:
+        # One matmul per group present.  The slices are gathered once with index_select and
+        # split with unbind: the backward of a plain weight[k] would allocate a zero tensor of
+        # the whole (G, n_in, n_out) weight per group (O(U*G*n_in*n_out)); this way the
+        # backward is one stack of U slices and one index_add into the weight's gradient.
+        slices = weight.index_select(0, uniq).unbind(0)
+        if len(slices) == 1:
+            return x @ slices[0]
         order = torch.argsort(g, stable=True)
         segments = torch.split(x[order], counts.tolist())
-        out_sorted = torch.cat(
-            [seg @ weight[k] for seg, k in zip(segments, uniq.tolist())], dim=0
-        )
+        out_sorted = torch.cat([seg @ w for seg, w in zip(segments, slices)], dim=0)
         return out_sorted[torch.argsort(order)]
+    # Many groups in the batch: one bmm over the gathered per-row slices (B*n_in*n_out memory).
     return torch.bmm(x.unsqueeze(1), weight.index_select(0, g)).squeeze(1)
 
 

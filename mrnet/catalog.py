@@ -61,7 +61,7 @@ def _contract_column(name: str, expr: str | None) -> Column:
 def _typed(source: Column, kind: str, rules: IngestSettings) -> Column:
     if kind == "number":
         cleaned = F.regexp_replace(source.cast("string"), rules.number_pattern, "")
-        return F.when(F.trim(cleaned) == "", None).otherwise(cleaned).cast("double")
+        return F.when(F.trim(cleaned) == "", None).otherwise(cleaned).try_cast("double")
     if kind == "boolean":
-        return source.cast("string").cast("boolean")
+        return source.cast("string").try_cast("boolean")
     return source.cast("string")

@@ -97,8 +97,15 @@ class TaskData:
         return np.asarray(self.product_index, dtype=np.int64)
 
 
-def _validate_task_data(spec: TaskSpec, data: TaskData, where: str) -> None:
+def _validate_task_data(spec: TaskSpec, data: TaskData, where: str, vocab_rows: int) -> None:
     n = len(data.tokens)
+    if n:
+        lengths = np.fromiter((len(t) for t in data.tokens), dtype=np.int64, count=n)
+        if lengths.min() < 1:
+            raise ValueError(f"{where} task {spec.name!r}: empty token sequence (filter out empty titles)")
+        flat = np.concatenate([np.asarray(t).ravel() for t in data.tokens])
+        if flat.min() < 1 or flat.max() >= vocab_rows:
+            raise ValueError(f"{where} task {spec.name!r}: token ids must be in [1, {vocab_rows - 1}]")
     rows = data.target.shape[0]
     if rows != n:
         raise ValueError(f"{where} task {spec.name!r}: {n} token rows but {rows} target rows")
@@ -431,7 +438,7 @@ def evaluate_tasks(
                     pred = np.zeros(n, dtype=np.float64)
                     for idx, o in _iter_outputs(model, spec.name, data.tokens, rows, batch_size):
                         pred[idx] = o.float().cpu().numpy().reshape(-1)
-                    train_mean = float(np.mean(tr.target)) if tr is not None and len(tr) else 0.0
+                    train_mean = float(np.mean(np.asarray(tr.target, dtype=np.float64))) if tr is not None and len(tr) else 0.0
                     sse = float(((pred - y) ** 2).sum())
                     sst = float(((y - y.mean()) ** 2).sum())
                     sse0 = float(((train_mean - y) ** 2).sum())
@@ -533,6 +540,12 @@ class _LoopState:
     history: list = field(default_factory=list)
     running: dict = field(default_factory=dict)  # task -> [loss sum, count] since last eval
     best_weights: dict | None = None
+    skipped: int = 0  # steps whose loss was not finite (no update made)
+
+
+def _json_float(x):
+    """float for JSON (strict: NaN/inf become None)."""
+    return float(x) if x is not None and math.isfinite(x) else None
 
 
 def _save_checkpoint(ckpt_dir: Path, model: MRNet, opts: Mapping[str, torch.optim.Optimizer], st: _LoopState, fingerprint: dict, finished: bool) -> None:
@@ -560,11 +573,12 @@ def _save_checkpoint(ckpt_dir: Path, model: MRNet, opts: Mapping[str, torch.opti
         "finished": bool(finished),
         "history": st.history,
         "running": st.running,
+        "skipped_steps": st.skipped,
         "optimizer_scalars": scalars,
         "fingerprint": fingerprint,
     }
     # the JSON is the commit point: it names the safetensors file that belongs to it
-    _fsync_write(ckpt_dir / CHECKPOINT_JSON, json.dumps(meta, indent=1, sort_keys=True).encode())
+    _fsync_write(ckpt_dir / CHECKPOINT_JSON, json.dumps(meta, indent=1, sort_keys=True, allow_nan=False).encode())
     _fsync_dir(ckpt_dir)
     for p in ckpt_dir.glob("state-*.safetensors"):
         if p.name != fname:
@@ -600,6 +614,7 @@ def _load_checkpoint(ckpt_dir: Path, model: MRNet, opts: Mapping[str, torch.opti
         bad_evals=int(meta["bad_evals"]),
         last_eval_step=int(meta["last_eval_step"]),
         history=list(meta["history"]),
+        skipped=int(meta.get("skipped_steps", 0)),
         running={k: list(v) for k, v in meta["running"].items()},
         best_weights=best or None,
     )
@@ -629,6 +644,16 @@ def _joint_index(tasks: Sequence[TaskSpec], train: Mapping[str, TaskData]):
                 prod_tokens[prod] = toks[row]
     universe = np.unique(np.concatenate(list(prods.values())))
     return universe, row_of, prod_tokens
+
+
+def _finite_or_skip(loss: torch.Tensor, step: int, st: _LoopState, log: Callable[[str], None]) -> bool:
+    """True when the loss is finite; otherwise the step makes no update (so one bad batch cannot
+    turn every weight and Adam moment into NaN), is counted and logged."""
+    if bool(torch.isfinite(loss.detach())):
+        return True
+    st.skipped += 1
+    log(f"[train] WARNING step {step}: non-finite loss {float(loss.detach())}; no update made ({st.skipped} so far)")
+    return False
 
 
 def train_group(
@@ -676,12 +701,13 @@ def train_group(
     tasks = list(tasks)
     checkpoint_dir = Path(checkpoint_dir)
     specs = {t.name: t for t in tasks}
+    word_vectors = np.asarray(word_vectors, dtype=np.float32)
     for name, data in train.items():
         if name in specs:
-            _validate_task_data(specs[name], data, "train")
+            _validate_task_data(specs[name], data, "train", word_vectors.shape[0])
     for name, data in valid.items():
         if name in specs:
-            _validate_task_data(specs[name], data, "valid")
+            _validate_task_data(specs[name], data, "valid", word_vectors.shape[0])
     sizes = {t.name: len(train[t.name]) if t.name in train else 0 for t in tasks}
     if not any(sizes.values()):
         raise ValueError("train_group: no task has training rows")
@@ -694,7 +720,6 @@ def train_group(
     try:
         torch.manual_seed(int(settings.seed))
         device = torch.device(settings.device)
-        word_vectors = np.asarray(word_vectors, dtype=np.float32)
         model = MRNet(word_vectors, tasks, hidden=settings.hidden).to(device)
         model.train()
         opts: dict[str, torch.optim.Optimizer] = {"encoder": torch.optim.Adam(model.encoder_parameters(), lr=settings.lr)}
@@ -742,7 +767,7 @@ def train_group(
             tl = {k: v[0] / v[1] for k, v in sorted(st.running.items()) if v[1]}
             sps = log_steps / log_t if log_t > 0 else float("nan")
             xps = log_samples / log_t if log_t > 0 else float("nan")
-            improved = score is not None and (st.best_score is None or score < st.best_score)
+            improved = score is not None and math.isfinite(score) and (st.best_score is None or score < st.best_score)
             if improved or score is None:
                 st.best_score, st.best_step = score, st.step
                 st.best_weights = model.state_for_store()
@@ -752,11 +777,12 @@ def train_group(
             st.history.append(
                 {
                     "step": st.step,
-                    "train_loss": tl,
-                    "valid_loss": vl,
-                    "valid_score": score,
-                    "steps_per_second": sps,
-                    "samples_per_second": xps,
+                    "train_loss": {k: _json_float(v) for k, v in tl.items()},
+                    "valid_loss": {k: _json_float(v) for k, v in vl.items()},
+                    "valid_score": _json_float(score),
+                    "steps_per_second": _json_float(sps),
+                    "samples_per_second": _json_float(xps),
+                    "skipped_steps": st.skipped,
                 }
             )
             st.running = {}
@@ -784,15 +810,16 @@ def train_group(
                 tok, lens = pad_batch([data.tokens[i] for i in idx])
                 out = model(tok.to(device), lens, name)
                 loss = task_loss(spec, out, target_batch(spec, data.target, idx, device), scales[name])
-                loss.backward()
-                if settings.clip_norm and settings.clip_norm > 0:
-                    torch.nn.utils.clip_grad_norm_(enc_params + model.head_parameters(name), settings.clip_norm)
-                opts["encoder"].step()
-                opts["head." + name].step()
-                r = st.running.setdefault(name, [0.0, 0])
-                r[0] += float(loss.detach())
-                r[1] += 1
                 n_batch = len(idx)
+                if _finite_or_skip(loss, step, st, log):
+                    loss.backward()
+                    if settings.clip_norm and settings.clip_norm > 0:
+                        torch.nn.utils.clip_grad_norm_(enc_params + model.head_parameters(name), settings.clip_norm)
+                    opts["encoder"].step()
+                    opts["head." + name].step()
+                    r = st.running.setdefault(name, [0.0, 0])
+                    r[0] += float(loss.detach())
+                    r[1] += 1
             else:
                 prods = jsampler.draw(step)
                 tok, lens = pad_batch([prod_tokens[p] for p in prods])
@@ -808,21 +835,22 @@ def train_group(
                     o = model.head(emb[torch.from_numpy(present).to(device)], name)
                     ps = per_sample_loss(spec, o, target_batch(spec, train[name].target, rows[present], device), scales[name])
                     total = total + ps.sum()
-                    stepped.append(name)
-                    r = st.running.setdefault(name, [0.0, 0])
-                    r[0] += float(ps.detach().mean())
-                    r[1] += 1
+                    stepped.append((name, float(ps.detach().mean())))
                 loss = total / len(prods)
-                loss.backward()
-                params = list(enc_params)
-                for name in stepped:
-                    params += model.head_parameters(name)
-                if settings.clip_norm and settings.clip_norm > 0:
-                    torch.nn.utils.clip_grad_norm_(params, settings.clip_norm)
-                opts["encoder"].step()
-                for name in stepped:
-                    opts["head." + name].step()
                 n_batch = len(prods)
+                if _finite_or_skip(loss, step, st, log):
+                    loss.backward()
+                    params = list(enc_params)
+                    for name, _ in stepped:
+                        params += model.head_parameters(name)
+                    if settings.clip_norm and settings.clip_norm > 0:
+                        torch.nn.utils.clip_grad_norm_(params, settings.clip_norm)
+                    opts["encoder"].step()
+                    for name, task_mean in stepped:
+                        opts["head." + name].step()
+                        r = st.running.setdefault(name, [0.0, 0])
+                        r[0] += task_mean
+                        r[1] += 1
             st.step = step
             dt = time.perf_counter() - t0
             train_seconds += dt

@@ -63,9 +63,20 @@ Tokenization rules, applied in this order
    Numbers are ordinary tokens; no stop words are removed.
 
 The result is deterministic and idempotent:
-``tokenize(" ".join(tokenize(x))) == tokenize(x)``.  Everything is done with
-precompiled regular expressions and C-level ``str`` methods; there are no
-per-character Python loops.
+``tokenize(" ".join(tokenize(x))) == tokenize(x)``.
+
+Implementation
+--------------
+Everything is done with precompiled regular expressions and C-level ``str``
+methods; there is no per-character (nor per-token) Python loop.  The cleaning
+regexes turn a title into a string whose only whitespace separates tokens, and
+``str.split()`` cuts it.  :func:`tokenize_many` joins a chunk of titles with
+the record separator ``\x1e`` (a control character, hence whitespace for the
+rules; occurrences inside titles are replaced by a space first), runs every
+regex once over the joined string and splits it back, which removes most of
+the per-title call overhead.  Every rule stops at ``\x1e`` exactly as it stops
+at the ends of a string, so the batch path gives the same tokens as
+:func:`tokenize` (the tests check it).
 """
 
 from __future__ import annotations
@@ -80,27 +91,25 @@ __all__ = ["tokenize", "tokenize_many", "title_hash", "UNITS"]
 
 
 def _mark_class() -> str:
-    """Character-class body listing the Unicode combining marks (M*)."""
+    """Character-class body listing the combining marks (M*) of the BMP."""
     cat = unicodedata.category
     parts: list[str] = []
+    start = None
     # BMP only: a class reaching past U+FFFF cannot be compiled to a bitmap
     # by ``re`` and makes every regex below several times slower.
-    for lo, hi in ((0x0300, 0x10000),):
-        start = None
-        for cp in range(lo, hi):
-            if cat(chr(cp))[0] == "M":
-                if start is None:
-                    start = cp
-            elif start is not None:
-                parts.append(f"\\U{start:08x}-\\U{cp - 1:08x}")
-                start = None
-        if start is not None:
-            parts.append(f"\\U{start:08x}-\\U{hi - 1:08x}")
+    for cp in range(0x0300, 0x10000):
+        if cat(chr(cp))[0] == "M":
+            if start is None:
+                start = cp
+        elif start is not None:
+            parts.append(f"\\u{start:04x}-\\u{cp - 1:04x}")
+            start = None
     return "".join(parts)
 
 
+_SEP = "\x1e"  # joins the titles of a batch; never kept inside a title
 _M = _mark_class()
-_W = r"\w" + _M  # word characters (underscore removed beforehand)
+_W = r"\w" + _M  # word characters ("_" is replaced by a space beforehand)
 
 #: Unit words joined to a preceding stand-alone number ("500 ml" -> "500ml").
 UNITS: tuple[str, ...] = (
@@ -111,21 +120,23 @@ UNITS: tuple[str, ...] = (
 
 _APOS = "'’‘ʼ`´"
 
-_TAG_RE = re.compile(r"<(?:!--.*?-->|[/!]?[A-Za-z][^<>]*>)", re.S)
-_TRANSLATE = {
-    0x00AD: None,  # soft hyphen
-    0x200B: " ",  # zero-width space
-    0x200C: None,  # zero-width non-joiner
-    0x200D: None,  # zero-width joiner
-    0x2060: None,  # word joiner
-    0xFEFF: None,  # BOM / zero-width no-break space
-    0x00D7: "x",  # multiplication sign: 2×3 -> 2x3
-}
+# (old, new) literal replacements for non-ASCII text (str.replace is C-fast).
+_REPLACE = (
+    ("\u00ad", ""),  # soft hyphen
+    ("\u200b", " "),  # zero-width space
+    ("\u200c", ""),  # zero-width non-joiner
+    ("\u200d", ""),  # zero-width joiner
+    ("\u2060", ""),  # word joiner
+    ("\ufeff", ""),  # BOM / zero-width no-break space
+    ("\u00d7", "x"),  # multiplication sign: 2×3 -> 2x3
+)
+
 # Performance note: ``re`` scans fastest for a pattern that starts with a
-# character class, so the context checks below are written as look-behinds
-# placed *after* that first class instead of in front of it.
+# literal or a character class, so the context checks below are written as
+# look-behinds placed *after* that first item instead of in front of it.
+# No pattern may match across _SEP.
+_TAG_RE = re.compile(f"<(?:!--[^{_SEP}]*?-->|[/!]?[A-Za-z][^<>{_SEP}]*>)")
 _STRAY_MARK_RE = re.compile(f"[{_M}](?<![{_W}][{_M}])[{_M}]*")
-_TRANSLATE_ANY_RE = re.compile("[" + "".join(map(chr, _TRANSLATE)) + "]")
 _APOS_ANY_RE = re.compile(f"[{_APOS}]")
 # word's -> word
 _POSSESSIVE_RE = re.compile(f"[{_APOS}](?<=[{_W}].)s(?![{_W}])")
@@ -135,29 +146,34 @@ _ELISION_RE = re.compile(
     f"(?:(?<=j)usqu|(?<=l)orsqu|(?<=p)uisqu|(?<=q)uoiqu|(?<=q)u|(?<=[ldjnscmt]))"
     f"[{_APOS}](?=[{_W}])"
 )
+# don't -> dont
 _INNER_APOS_RE = re.compile(f"[{_APOS}](?<=[{_W}].)(?=[{_W}])")
+# 1,5 -> 1.5
 _DECIMAL_COMMA_RE = re.compile(r",(?<=\d.)(?=\d)")
-# stand-alone number, non-word separator, unit word
+# stand-alone number, non-word separator, unit word -> number+unit
 _UNIT_JOIN_RE = re.compile(
-    f"(\\d(?<![{_W}]\\d)\\d*(?:\\.\\d+)*)[^{_W}]+"
+    f"(\\d(?<![{_W}]\\d)\\d*(?:\\.\\d+)*)[^{_W}{_SEP}]+"
     f"({'|'.join(sorted(UNITS, key=lambda u: (-len(u), u)))})(?![{_W}])"
 )
-_TOKEN_RE = re.compile(f"[{_W}]+(?:(?<=\\d)\\.(?=\\d)[{_W}]+)*")
+# Everything that is not part of a token becomes a space: runs of non-word
+# characters except a single "." between two digits (kept: 1.5, v1.2).
+_NON_TOKEN_RE = re.compile(f"[^{_W}.{_SEP}]+|\\.(?<!\\d\\.)|\\.(?!\\d)")
 _HASH_WS_RE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]+")
 
 _nfc = unicodedata.normalize
 
 
 def _clean(s: str) -> str:
-    """Rules 1-5: the normalised string whose word runs are the tokens."""
+    """Apply all rules to ``s`` (one title, or titles joined by _SEP).
+
+    Returns a string whose whitespace-separated words are the tokens.
+    """
     if "<" in s:
         s = _TAG_RE.sub(" ", s)
     if "&" in s:
-        for _ in range(2):
-            u = html.unescape(s)
-            if u == s:
-                break
-            s = u
+        s = html.unescape(s)
+        if "&" in s:  # double-escaped: &amp;quot;
+            s = html.unescape(s)
         if "<" in s:
             s = _TAG_RE.sub(" ", s)
     if "_" in s:
@@ -167,10 +183,10 @@ def _clean(s: str) -> str:
         s = s.lower()
     else:
         s = _nfc("NFC", s)
-        if _TRANSLATE_ANY_RE.search(s) is not None:
-            s = s.translate(_TRANSLATE)
-        s = s.casefold()
-        s = _STRAY_MARK_RE.sub("", s)
+        for old, new in _REPLACE:
+            if old in s:
+                s = s.replace(old, new)
+        s = _STRAY_MARK_RE.sub("", s.casefold())
     if _APOS_ANY_RE.search(s) is not None:
         s = _POSSESSIVE_RE.sub("", s)
         s = _ELISION_RE.sub("", s)
@@ -178,9 +194,11 @@ def _clean(s: str) -> str:
     if "," in s:
         s = _DECIMAL_COMMA_RE.sub(".", s)
     s = _UNIT_JOIN_RE.sub(r"\1\2", s)
-    # NFC last: deleting an apostrophe may put a letter next to a combining
-    # mark, and the output must already be in the form a second pass sees.
-    return s if ascii_only else _nfc("NFC", s)
+    if not ascii_only:
+        # NFC last: deleting an apostrophe may put a letter next to a
+        # combining mark; the output must be what a second pass would see.
+        s = _nfc("NFC", s)
+    return _NON_TOKEN_RE.sub(" ", s)
 
 
 def _missing(x: object) -> bool:
@@ -192,14 +210,15 @@ def _missing(x: object) -> bool:
         return True
 
 
-def _as_str(x: object) -> str | None:
+def _as_str(x: object) -> str:
+    """``x`` as a title string; missing values (None, NaN, pd.NA) -> ""."""
     if isinstance(x, str):
         return x
     if isinstance(x, (bytes, bytearray)):
         return bytes(x).decode("utf-8", "replace")
     if _missing(x):
-        return None
-    raise TypeError(f"tokenize expects str or None, got {type(x).__name__}")
+        return ""
+    raise TypeError(f"expected str or None, got {type(x).__name__}")
 
 
 def tokenize(text: str | None) -> list[str]:
@@ -208,19 +227,40 @@ def tokenize(text: str | None) -> list[str]:
         text = _as_str(text)
     if not text:
         return []
-    return _TOKEN_RE.findall(_clean(text))
+    if _SEP in text:
+        text = text.replace(_SEP, " ")
+    return _clean(text).split()
+
+
+_CHUNK = 2048  # titles per joined string in tokenize_many
+
+
+def _tokenize_chunk(chunk: list) -> list[list[str]]:
+    try:
+        joined = _SEP.join(chunk)
+    except TypeError:  # None / NaN / bytes somewhere in the chunk
+        chunk = [t if type(t) is str else _as_str(t) for t in chunk]
+        joined = _SEP.join(chunk)
+    if joined.count(_SEP) != len(chunk) - 1:  # a title contains _SEP itself
+        joined = _SEP.join([t.replace(_SEP, " ") for t in chunk])
+    return [piece.split() for piece in _clean(joined).split(_SEP)]
 
 
 def tokenize_many(texts: Iterable[str | None]) -> list[list[str]]:
     """``[tokenize(t) for t in texts]``, faster; accepts a pandas Series."""
-    findall = _TOKEN_RE.findall
-    clean = _clean
+    if not isinstance(texts, list):
+        if hasattr(texts, "tolist"):  # pandas Series / numpy array
+            texts = texts.tolist()
+        elif hasattr(texts, "to_pylist"):  # pyarrow Array / ChunkedArray
+            texts = texts.to_pylist()
+        else:
+            texts = list(texts)
+    n = len(texts)
+    if n <= _CHUNK:
+        return _tokenize_chunk(texts) if n else []
     out: list[list[str]] = []
-    append = out.append
-    for t in texts:
-        if type(t) is not str:
-            t = _as_str(t)
-        append(findall(clean(t)) if t else [])
+    for i in range(0, n, _CHUNK):
+        out += _tokenize_chunk(texts[i : i + _CHUNK])
     return out
 
 
@@ -234,4 +274,3 @@ def title_hash(title: str | None) -> str:
     if not s:
         return ""
     return hashlib.blake2b(s.encode("utf-8"), digest_size=8).hexdigest()
-

@@ -231,7 +231,7 @@ def test_evaluate_is_exact_on_small_data():
     within = sum(((x[g == k] - x[g == k].mean(0)) ** 2).sum() for k in np.unique(g)) / len(x)
     assert report["baseline_group_mean_sse"] == pytest.approx(within, rel=1e-6)
     assert report["baseline_zero_sse"] == pytest.approx(float((x.astype(np.float64) ** 2).sum(1).mean()))
-    unit_mean = h_ref.mean(0).numpy()
+    unit_mean = h_ref.detach().mean(0).numpy()
     assert report["mean_activation"] == pytest.approx(unit_mean.mean(), rel=1e-5)
     assert report["frac_units_below_0.1"] == pytest.approx((unit_mean < 0.1).mean())
     assert report["rho"] == model.rho

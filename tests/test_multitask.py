@@ -4,8 +4,6 @@ early stopping, checkpoint/resume."""
 from __future__ import annotations
 
 import json
-import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -348,3 +346,30 @@ def test_joint_mode_with_partial_labels(tmp_path):
     assert res.history[-1]["valid_score"] < res.history[0]["valid_score"]
     assert res.history[-1]["valid_score"] < 0.9
     assert res.metrics["price"]["r2"] > 0.3
+
+
+# ---------------------------------------------------------------------------- input checks
+def test_bad_inputs_are_refused(tmp_path):
+    train, valid = _split(60, 20)
+    wv = _word_vectors()
+    s = _ck_settings(max_steps=2)
+    bad = dict(train)
+    bad["color"] = TaskData(train["color"].tokens[:-1] + [np.array([V + 1], dtype=np.int32)], train["color"].target)
+    with pytest.raises(ValueError, match="token ids"):
+        train_group(TASKS, bad, valid, wv, s, tmp_path / "a", log=_quiet)
+    bad["color"] = TaskData(train["color"].tokens, np.full(60, 3, dtype=np.int64))
+    with pytest.raises(ValueError, match="class indices"):
+        train_group(TASKS, bad, valid, wv, s, tmp_path / "b", log=_quiet)
+    bad["color"] = TaskData(train["color"].tokens[:-1], train["color"].target)
+    with pytest.raises(ValueError, match="target rows"):
+        train_group(TASKS, bad, valid, wv, s, tmp_path / "c", log=_quiet)
+
+
+def test_non_finite_loss_skips_the_update(tmp_path):
+    train, valid = _split(100, 20)
+    train["price"] = TaskData(train["price"].tokens, np.full(100, 3e38, dtype=np.float32))  # squares overflow
+    logs: list[str] = []
+    res = train_group(TASKS, train, valid, _word_vectors(), _ck_settings(max_steps=30), tmp_path / "ck", log=logs.append)
+    assert res.history[-1]["skipped_steps"] > 0 and any("non-finite" in line for line in logs)
+    assert all(torch.isfinite(v).all() for v in res.model.state_for_store().values())
+    json.loads((tmp_path / "ck" / CHECKPOINT_JSON).read_text())  # strict JSON still written

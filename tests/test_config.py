@@ -1,0 +1,69 @@
+"""Layered config: merge order, overrides, and errors that name the key."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from mrnet.configuration import ConfigError, PipelineConfig, dump_yaml, load_config
+from mrnet.configuration.loader import parse_override
+
+
+def test_defaults_load_and_env_layer_wins():
+    cfg = load_config(PipelineConfig, env="local")
+    assert cfg.catalog.format == "synthetic"
+    assert cfg.spark.conf["spark.ui.enabled"] == "false"          # from conf/local
+    assert cfg.spark.conf["spark.sql.session.timeZone"] == "UTC"  # from conf/base
+    cluster = load_config(PipelineConfig, env="cluster")
+    assert cluster.spark.master == ""
+
+
+def test_set_overrides_with_types_and_spark_keys():
+    cfg = load_config(PipelineConfig, overrides=[
+        "synthetic.rows=1234", "synthetic.pair_fraction=0.5",
+        "spark.conf.spark.sql.shuffle.partitions=3"])
+    assert cfg.synthetic.rows == 1234 and cfg.synthetic.pair_fraction == 0.5
+    assert cfg.spark.conf["spark.sql.shuffle.partitions"] == "3"
+    assert parse_override("a.b=true") == {"a": {"b": True}}
+
+
+@pytest.mark.parametrize("override, message", [
+    ("synthetic.rowz=5", "unknown key 'synthetic.rowz' (did you mean 'synthetic.rows'?)"),
+    ("synthetic.rows=many", "synthetic.rows: expected an integer"),
+    ("storage.engine=hive", "storage.engine: expected one of"),
+    ("ingest.max_title_chars=true", "ingest.max_title_chars: expected an integer"),
+    ("nonsense.key=1", "unknown key 'nonsense'"),
+])
+def test_bad_values_fail_naming_the_key(override, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_config(PipelineConfig, overrides=[override])
+
+
+def test_missing_required_value_names_the_key(tmp_path):
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base" / "c.yaml").write_text("catalog:\n  name: x\n  format: csv\n")
+    with pytest.raises(ConfigError, match="missing required key 'catalog.columns'"):
+        load_config(PipelineConfig, env="", conf_dir=tmp_path)
+
+
+def test_catalog_file_replaces_the_catalog_section_and_env_vars_expand(monkeypatch):
+    monkeypatch.setenv("MRNET_SHARED_DATA", "/data/here")
+    cfg = load_config(PipelineConfig, catalog="instacart")
+    assert cfg.catalog.name == "instacart"
+    assert cfg.catalog.path.startswith("/data/here/")
+    assert "color" not in cfg.catalog.attributes          # nothing left from the synthetic one
+    assert cfg.storage.root.endswith("instacart")
+
+
+def test_unknown_catalog_lists_the_known_ones():
+    with pytest.raises(ConfigError, match="known catalogs: .*amazon_in"):
+        load_config(PipelineConfig, catalog="nope")
+
+
+def test_resolved_config_round_trips_through_yaml(tmp_path):
+    import yaml
+
+    cfg = load_config(PipelineConfig, overrides=["synthetic.rows=99"])
+    data = yaml.safe_load(dump_yaml(cfg))
+    assert data["synthetic"]["rows"] == 99
+    assert data["catalog"]["attributes"]["price"] == {"expr": "price", "type": "number"}
