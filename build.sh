@@ -27,11 +27,13 @@ ensure_venv() {
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
   log "creating $VENV from setup.cfg (about 2 minutes the first time)"
   [ -x "$PY" ] || python3 -m venv "$VENV"
-  "$PY" -m pip install -q --upgrade pip setuptools >/dev/null
-  # torch first and pinned: the CPU build comes from local disk, never the multi-GB CUDA one.
-  "$PY" -m pip install -q "torch==2.13.0"
-  "$PY" -m pip install -q -e ".[dev]"
-  "$PY" -m ipykernel install --sys-prefix --name python3 >/dev/null
+  local pip_log="$VENV/pip.log"
+  {
+    # torch first and pinned: the CPU build comes from local disk, never the multi-GB CUDA one.
+    "$PY" -m pip install "torch==2.13.0"
+    "$PY" -m pip install -e ".[dev]"
+    "$PY" -m ipykernel install --sys-prefix --name python3
+  } >"$pip_log" 2>&1 || { tail -40 "$pip_log" >&2; log "pip install failed (log: $pip_log)"; exit 1; }
   echo "$want" > "$stamp"
 }
 
@@ -46,14 +48,23 @@ setup() { ensure_java; ensure_venv; export_env; }
 cmd=${1:-help}; shift || true
 case "$cmd" in
   setup) setup; log "ready: $VENV" ;;
-  demo)  setup; exec "$PY" -m mrnet.cli.demo "$@" ;;
+  demo)
+    setup
+    args=()
+    while [ $# -gt 0 ]; do
+      case "$1" in
+        --rows) args+=(--set "synthetic.rows=$2"); shift 2 ;;
+        *) args+=("$1"); shift ;;
+      esac
+    done
+    exec "$PY" jobs/nightly.py "${args[@]}" ;;
   test)  setup; exec "$PY" -m pytest "$@" ;;
-  bench) setup; exec "$PY" -m mrnet.cli.bench "$@" ;;
+  bench) setup; exec "$PY" bench/run.py "$@" ;;
   wheel)
     setup
     rm -rf dist build
     "$PY" -m build --wheel --no-isolation --outdir dist . >/dev/null
-    (cd jobs && zip -qr ../dist/jobs.zip . -x '__pycache__/*')
+    "$PY" -c "import shutil; shutil.make_archive('dist/jobs', 'zip', 'jobs')"
     ls -l dist ;;
   *) sed -n '2,7p' "$0"; exit 2 ;;
 esac

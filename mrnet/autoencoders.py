@@ -12,24 +12,29 @@
     multiplies by block ``g``'s (128, hidden) slice: O(B*128*hidden) whatever G is.
   - **reconstruction side** (exact, see :meth:`BlockSparseAutoencoder.reconstruction_sse`):
     the target is the whole G*128 vector, so every output block has an error term -- the
-    zeros outside block ``g`` are part of the target.  With ``y_k = W2[k]^T h + b2[k]``::
+    zeros outside block ``g`` are part of the target.  The decoder is ``A`` (hidden, G*128),
+    block k being ``A_k = W2[:, k, :]``, with output block ``y_k = A_k^T h + b2[k]``::
 
         ||y - x_full||^2 = ||y_g - x||^2 + sum_{k != g} ||y_k||^2
-        sum_k ||y_k||^2  = h^T M h + 2 h^T v + c,   M = sum_k W2[k] W2[k]^T   (hidden x hidden)
-                                                    v = sum_k W2[k] b2[k],   c = ||b2||^2
+        sum_k ||y_k||^2  = h^T M h + 2 h^T v + c,   M = A A^T = sum_k A_k A_k^T  (hidden x hidden)
+                                                    v = A b2,   c = ||b2||^2
         sum_{k != g} ||y_k||^2 = (h^T M h + 2 h^T v + c) - ||y_g||^2
 
-    ``M`` (the Gram matrix of the decoder, hidden x hidden) is formed once per step in
-    O(G*128*hidden^2) and its gradient costs the same again; everything per-product is
-    O(B*hidden^2 + B*128*hidden).  The naive dense decoder costs O(B*G*128*hidden) time and
-    O(B*G*128) memory; the Gram form has the same flops at B == hidden, fewer for larger
-    batches, and never allocates anything of size B*G*128 (extra memory: one hidden x hidden
-    matrix).  No exact method can be cheaper than O(G*128*hidden*min(B, hidden)) per step,
-    since every decoder weight has a non-zero gradient for every product (its target is 0),
-    so this is the exact and cheap choice; larger batches amortise it.  (An unbiased sampled
-    estimate of the off-block term would be cheaper but is not the paper's objective.)
-    The subtraction loses about float32 eps * ||y_g||^2 in absolute terms; that term is
-    clamped at 0 (it is a sum of squares).
+    Cost decision -- the Gram form, exact.  ``M`` (hidden x hidden) is formed once per step
+    in G*128*hidden^2 multiply-adds and its weight gradient ``(dM + dM^T) A`` costs the same
+    again (one matmul, see ``_Gram``); everything per product is O(B*hidden^2 + B*128*hidden).
+    The naive dense decoder costs 3*B*G*128*hidden (forward, grad of h, grad of the weights)
+    and O(B*G*128) memory.  So the Gram form is 2/3 of the naive cost at B == hidden, cheaper
+    still for larger batches (its cost does not depend on B), and never allocates anything of
+    size B*G*128 (extra memory: one hidden x hidden matrix).  No exact method can do much
+    better: every decoder weight has a non-zero gradient for every product (its target is 0
+    outside block g), so an exact step is O(G*128*hidden*min(B, hidden)).  (An unbiased
+    sampled estimate of the off-block term would be cheaper but is not the paper's objective;
+    the parameters and Adam's state are O(G*128*hidden) anyway.)  Train with batches of at
+    least ``hidden`` products (e.g. 512-1024) to amortise M.  The decoder is stored as
+    (hidden, G, 128) so that ``A`` is a free view (no copy per step).  The subtraction loses
+    about float32 eps * ||y_g||^2 in absolute terms (measured: ~2e-6 relative per product at
+    G=23, hidden=256); the off-block term is clamped at 0 (it is a sum of squares).
 
 * :class:`MultimodalAutoencoder` -- the bimodal autoencoder of paper section 5 (after Ngiam et
   al. 2011): input ``[x_a ; x_b]``, one hidden layer, output ``[x_a ; x_b]``, trained on the
@@ -70,6 +75,7 @@ __all__ = [
     "save_autoencoder",
     "load_autoencoder",
     "model_from_config",
+    "settings_dict",
 ]
 
 FORMAT_VERSION = 1
@@ -89,11 +95,14 @@ Log = Callable[[str], Any]
 # ----------------------------------------------------------------------------------------------
 
 
-def _block_matmul(x: torch.Tensor, weight: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
-    """Row ``i`` of the result is ``x[i] @ weight[g[i]]``; ``x`` (B, n_in), ``weight``
-    (G, n_in, n_out), ``g`` (B,) long.  Touches only the slices of the groups present in the
-    batch: O(B * n_in * n_out) flops whatever G is.  Differentiable in ``x`` and ``weight``
-    (the gradient of the untouched slices is exactly zero)."""
+def _block_matmul(
+    x: torch.Tensor, weight: torch.Tensor, g: torch.Tensor, group_dim: int = 0
+) -> torch.Tensor:
+    """Row ``i`` of the result is ``x[i] @ weight[g[i]]`` (group_dim=0, weight (G, n_in,
+    n_out)) or ``x[i] @ weight[:, g[i]]`` (group_dim=1, weight (n_in, G, n_out)); ``x``
+    (B, n_in), ``g`` (B,) long.  Touches only the slices of the groups present in the batch:
+    O(B * n_in * n_out) flops whatever G is.  Differentiable in ``x`` and ``weight`` (the
+    gradient of the untouched slices is exactly zero)."""
     n_out = weight.shape[2]
     if x.shape[0] == 0:
         return x.new_zeros((0, n_out))
@@ -103,7 +112,7 @@ def _block_matmul(x: torch.Tensor, weight: torch.Tensor, g: torch.Tensor) -> tor
         # split with unbind: the backward of a plain weight[k] would allocate a zero tensor of
         # the whole (G, n_in, n_out) weight per group (O(U*G*n_in*n_out)); this way the
         # backward is one stack of U slices and one index_add into the weight's gradient.
-        slices = weight.index_select(0, uniq).unbind(0)
+        slices = weight.index_select(group_dim, uniq).unbind(group_dim)
         if len(slices) == 1:
             return x @ slices[0]
         order = torch.argsort(g, stable=True)
@@ -111,7 +120,25 @@ def _block_matmul(x: torch.Tensor, weight: torch.Tensor, g: torch.Tensor) -> tor
         out_sorted = torch.cat([seg @ w for seg, w in zip(segments, slices)], dim=0)
         return out_sorted[torch.argsort(order)]
     # Many groups in the batch: one bmm over the gathered per-row slices (B*n_in*n_out memory).
-    return torch.bmm(x.unsqueeze(1), weight.index_select(0, g)).squeeze(1)
+    per_row = weight.index_select(group_dim, g)
+    if group_dim == 1:
+        per_row = per_row.transpose(0, 1)
+    return torch.bmm(x.unsqueeze(1), per_row).squeeze(1)
+
+
+class _Gram(torch.autograd.Function):
+    """``a @ a.T`` with the one-matmul backward ``(dM + dM^T) @ a`` (autograd's generic matmul
+    backward would do two matmuls, one per operand, although both are ``a``)."""
+
+    @staticmethod
+    def forward(ctx, a: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(a)
+        return a @ a.T
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        (a,) = ctx.saved_tensors
+        return (grad + grad.T) @ a
 
 
 def _to_tensor(a: Any, dtype: torch.dtype = torch.float32, device: Any = None) -> torch.Tensor:
@@ -165,9 +192,10 @@ class BlockSparseAutoencoder(nn.Module):
     """Ng's sparse autoencoder over block-one-hot inputs of ``n_groups`` blocks of
     ``block_dim``, with ``hidden`` sigmoid units and a linear decoder (see the module doc).
 
-    Parameters: ``W1`` (G, block_dim, hidden), ``b1`` (hidden,), ``W2`` (G, hidden,
+    Parameters: ``W1`` (G, block_dim, hidden), ``b1`` (hidden,), ``W2`` (hidden, G,
     block_dim), ``b2`` (G, block_dim).  ``W1[g]`` is block ``g``'s slice of the paper's
-    (G*block_dim) x hidden encoder; ``W2[g]`` the decoder's rows for output block ``g``.
+    (G*block_dim) x hidden encoder; ``W2[:, g]`` the decoder's weights of output block ``g``
+    (``W2.reshape(hidden, G*block_dim)`` is the paper's hidden -> G*block_dim decoder).
     ``rho`` is the sparsity target the model was trained for (kept for reporting).
     """
 
@@ -188,7 +216,7 @@ class BlockSparseAutoencoder(nn.Module):
         self.rho = float(rho)
         self.W1 = nn.Parameter(torch.empty(self.n_groups, self.block_dim, self.hidden))
         self.b1 = nn.Parameter(torch.zeros(self.hidden))
-        self.W2 = nn.Parameter(torch.empty(self.n_groups, self.hidden, self.block_dim))
+        self.W2 = nn.Parameter(torch.empty(self.hidden, self.n_groups, self.block_dim))
         self.b2 = nn.Parameter(torch.zeros(self.n_groups, self.block_dim))
         self.reset_parameters(seed)
 
@@ -216,15 +244,14 @@ class BlockSparseAutoencoder(nn.Module):
         return torch.sigmoid(_block_matmul(x, self.W1, g) + self.b1)
 
     def decode_block(self, h: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
-        """Output block ``g`` of the reconstruction: ``W2[g]^T h + b2[g]`` -> (B, block_dim)."""
+        """Output block ``g`` of the reconstruction: ``W2[:, g]^T h + b2[g]`` -> (B, block_dim)."""
         g = g.to(device=h.device, dtype=torch.long)
-        return _block_matmul(h, self.W2, g) + self.b2[g]
+        return _block_matmul(h, self.W2, g, group_dim=1) + self.b2[g]
 
     def decode_full(self, h: torch.Tensor) -> torch.Tensor:
         """The whole (B, G*block_dim) reconstruction.  Materialises B*G*block_dim numbers: for
         diagnostics and tests on small G only; training and evaluation never call it."""
-        y = torch.einsum("bh,ghd->bgd", h, self.W2) + self.b2
-        return y.reshape(h.shape[0], self.n_groups * self.block_dim)
+        return h @ self.W2.reshape(self.hidden, -1) + self.b2.reshape(-1)
 
     def dense_input(self, x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
         """The paper's (B, G*block_dim) block-one-hot input; for tests on small G only."""
@@ -233,12 +260,15 @@ class BlockSparseAutoencoder(nn.Module):
         return full.reshape(x.shape[0], -1)
 
     def decoder_gram(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """``M = sum_k W2[k] W2[k]^T`` (hidden x hidden), ``v = sum_k W2[k] b2[k]`` (hidden,),
-        ``c = ||b2||^2``: then ``sum_k ||W2[k]^T h + b2[k]||^2 = h^T M h + 2 h^T v + c``.
+        """With ``A = W2.reshape(hidden, G*block_dim)``: ``M = A A^T`` (hidden x hidden),
+        ``v = A b2`` (hidden,), ``c = ||b2||^2``, so that the squared norm of the whole output
+        ``sum_k ||W2[:, k]^T h + b2[k]||^2 = h^T M h + 2 h^T v + c``.
         Cost O(G * block_dim * hidden^2), memory hidden^2."""
-        m = torch.tensordot(self.W2, self.W2, dims=([0, 2], [0, 2]))
-        v = torch.einsum("ghd,gd->h", self.W2, self.b2)
-        c = (self.b2 * self.b2).sum()
+        a = self.W2.reshape(self.hidden, -1)
+        b2 = self.b2.reshape(-1)
+        m = _Gram.apply(a)
+        v = a @ b2
+        c = b2 @ b2
         return m, v, c
 
     def reconstruction_sse(

@@ -24,8 +24,9 @@ Tokenization rules, applied in this order
 1. HTML: tags (``<b>``, ``</b>``, ``<br/>``, ``<!-- ... -->``; a ``<`` must be
    followed by a letter, ``/`` or ``!`` to count as a tag, so ``size < 5``
    survives) are replaced by a space; entities are decoded with
-   :func:`html.unescape` (twice at most, for double-escaped ``&amp;quot;``)
-   and tags revealed by decoding are stripped again.
+   :func:`html.unescape` (twice, for double-escaped ``&amp;quot;``), then
+   tags are stripped once more (those revealed by decoding or by the first
+   pass, e.g. ``<<b>b>``).
 2. Unicode: NFC normalisation (decomposed and precomposed input give the same
    tokens), then ``str.casefold`` (``ß`` -> ``ss``), then NFC again.  Accents
    are kept (``crème`` stays ``crème``).  Soft hyphen, zero-width
@@ -33,12 +34,12 @@ Tokenization rules, applied in this order
    space; ``×`` (multiplication sign) becomes ``x``.  ASCII titles skip all of
    this and are only lower-cased (same result, faster).
 3. Apostrophes (``'`` ``’`` ``‘`` ``ʼ`` `````` ``´``):
-   * English possessive ``'s`` at the end of a word is dropped:
+   * first, French elisions are dropped with their apostrophe when they start
+     a word and a word character follows: ``l' d' j' qu' n' s' c' m' t'`` and
+     ``jusqu' lorsqu' puisqu' quoiqu'`` (``l'armoire`` -> ``armoire``,
+     ``d’eau`` -> ``eau``, ``L'Oréal`` -> ``oréal``);
+   * then the English possessive ``'s`` ending a word is dropped:
      ``women's`` -> ``women``;
-   * French elisions are dropped with their apostrophe when they start a word:
-     ``l' d' j' qu' n' s' c' m' t'`` and ``jusqu' lorsqu' puisqu' quoiqu'``
-     (``l'armoire`` -> ``armoire``, ``d’eau`` -> ``eau``, ``L'Oréal`` ->
-     ``oréal``);
    * any other apostrophe between two word characters is deleted
      (``don't`` -> ``dont``, ``O'Neill`` -> ``oneill``); the rest are
      punctuation.
@@ -138,16 +139,15 @@ _REPLACE = (
 _TAG_RE = re.compile(f"<(?:!--[^{_SEP}]*?-->|[/!]?[A-Za-z][^<>{_SEP}]*>)")
 _STRAY_MARK_RE = re.compile(f"[{_M}](?<![{_W}][{_M}])[{_M}]*")
 _APOS_ANY_RE = re.compile(f"[{_APOS}]")
-# word's -> word
-_POSSESSIVE_RE = re.compile(f"[{_APOS}](?<=[{_W}].)s(?![{_W}])")
 # l' d' j' n' s' c' m' t' qu' jusqu' lorsqu' puisqu' quoiqu' at a word start
 _ELISION_RE = re.compile(
     f"[jlpqdnscmt](?<![{_W}].)"
     f"(?:(?<=j)usqu|(?<=l)orsqu|(?<=p)uisqu|(?<=q)uoiqu|(?<=q)u|(?<=[ldjnscmt]))"
     f"[{_APOS}](?=[{_W}])"
 )
-# don't -> dont
-_INNER_APOS_RE = re.compile(f"[{_APOS}](?<=[{_W}].)(?=[{_W}])")
+# after a word character: 's ending a word (women's -> women), or an
+# apostrophe inside a word (don't -> dont)
+_APOS_IN_WORD_RE = re.compile(f"[{_APOS}](?<=[{_W}].)(?:s(?![{_W}])|(?=[{_W}]))")
 # 1,5 -> 1.5
 _DECIMAL_COMMA_RE = re.compile(r",(?<=\d.)(?=\d)")
 # stand-alone number, non-word separator, unit word -> number+unit
@@ -157,7 +157,9 @@ _UNIT_JOIN_RE = re.compile(
 )
 # Everything that is not part of a token becomes a space: runs of non-word
 # characters except a single "." between two digits (kept: 1.5, v1.2).
-_NON_TOKEN_RE = re.compile(f"[^{_W}.{_SEP}]+|\\.(?<!\\d\\.)|\\.(?!\\d)")
+# (Whitespace is left alone: str.split() and re's \s agree on what it is, and
+# _SEP is whitespace.)
+_NON_TOKEN_RE = re.compile(f"[^{_W}.\\s]+|\\.(?!(?<=\\d\\.)\\d)")
 _HASH_WS_RE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]+")
 
 _nfc = unicodedata.normalize
@@ -168,14 +170,16 @@ def _clean(s: str) -> str:
 
     Returns a string whose whitespace-separated words are the tokens.
     """
+    # Each step is a no-op on a title its guard would skip, so applying it to
+    # a joined batch gives the same result as applying it title by title.
     if "<" in s:
         s = _TAG_RE.sub(" ", s)
     if "&" in s:
         s = html.unescape(s)
         if "&" in s:  # double-escaped: &amp;quot;
             s = html.unescape(s)
-        if "<" in s:
-            s = _TAG_RE.sub(" ", s)
+    if "<" in s:  # tags revealed by unescaping or by the first pass
+        s = _TAG_RE.sub(" ", s)
     if "_" in s:
         s = s.replace("_", " ")
     ascii_only = s.isascii()
@@ -188,9 +192,8 @@ def _clean(s: str) -> str:
                 s = s.replace(old, new)
         s = _STRAY_MARK_RE.sub("", s.casefold())
     if _APOS_ANY_RE.search(s) is not None:
-        s = _POSSESSIVE_RE.sub("", s)
         s = _ELISION_RE.sub("", s)
-        s = _INNER_APOS_RE.sub("", s)
+        s = _APOS_IN_WORD_RE.sub("", s)
     if "," in s:
         s = _DECIMAL_COMMA_RE.sub(".", s)
     s = _UNIT_JOIN_RE.sub(r"\1\2", s)
@@ -249,6 +252,8 @@ def _tokenize_chunk(chunk: list) -> list[list[str]]:
 def tokenize_many(texts: Iterable[str | None]) -> list[list[str]]:
     """``[tokenize(t) for t in texts]``, faster; accepts a pandas Series."""
     if not isinstance(texts, list):
+        if isinstance(texts, (str, bytes)):
+            raise TypeError("tokenize_many expects an iterable of titles")
         if hasattr(texts, "tolist"):  # pandas Series / numpy array
             texts = texts.tolist()
         elif hasattr(texts, "to_pylist"):  # pyarrow Array / ChunkedArray

@@ -45,7 +45,7 @@ def _dense_reference(model: BlockSparseAutoencoder, x: torch.Tensor, g: torch.Te
     """The paper's computation, materialised, in float64: (hidden, per-product SSE, full out)."""
     G, D, H = model.n_groups, model.block_dim, model.hidden
     W1 = model.W1.double().reshape(G * D, H)  # rows of block g = W1[g]
-    W2 = model.W2.double().permute(1, 0, 2).reshape(H, G * D)
+    W2 = model.W2.double().reshape(H, G * D)  # (hidden, G, D) layout
     b2 = model.b2.double().reshape(G * D)
     x_full = torch.zeros(x.shape[0], G * D, dtype=torch.float64)
     for i in range(x.shape[0]):
@@ -135,7 +135,7 @@ def test_reconstruction_equals_dense_loss_and_gradients(monkeypatch, loop_max_gr
     G, D, H = 4, 8, 6
     xf = x_full
     h = torch.sigmoid(xf @ dense.W1.reshape(G * D, H) + dense.b1)
-    out = h @ dense.W2.permute(1, 0, 2).reshape(H, G * D) + dense.b2.reshape(-1)
+    out = h @ dense.W2.reshape(H, G * D) + dense.b2.reshape(-1)
     rho_hat = h.mean(0)
     kl = (0.05 * torch.log(0.05 / rho_hat) + 0.95 * torch.log(0.95 / (1 - rho_hat))).sum()
     l2 = 0.5e-4 * ((dense.W1**2).sum() + (dense.W2**2).sum())
@@ -144,6 +144,17 @@ def test_reconstruction_equals_dense_loss_and_gradients(monkeypatch, loop_max_gr
     assert total.item() == pytest.approx(dense_total.item(), rel=1e-4)
     for name, p in dense.named_parameters():
         torch.testing.assert_close(grads[name].double(), p.grad, rtol=1e-3, atol=1e-5)
+
+
+def test_gram_function_gradient():
+    a = torch.randn(5, 12, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(ae._Gram.apply, (a,))
+    model = _random_model()
+    m, v, c = model.decoder_gram()
+    full = model.W2.detach().reshape(6, -1)
+    torch.testing.assert_close(m, full @ full.T)
+    torch.testing.assert_close(v, full @ model.b2.detach().reshape(-1))
+    assert c.item() == pytest.approx((model.b2.detach() ** 2).sum().item())
 
 
 def test_encoding_touches_only_block_g():
@@ -276,6 +287,7 @@ def test_train_sparse_ae_is_deterministic_and_checks_input():
     m1, h1 = train_sparse_ae(_batch_source(x, g, seed=1), 4, settings, log=QUIET)
     m2, h2 = train_sparse_ae(_batch_source(x, g, seed=1), 4, settings, log=QUIET)
     assert [r["loss"] for r in h1] == [r["loss"] for r in h2]
+    assert json.loads(json.dumps(ae.settings_dict(settings)))["hidden"] == 8
     for k, v in m1.state_dict().items():
         torch.testing.assert_close(v, m2.state_dict()[k], rtol=0, atol=0)
     with pytest.raises(ValueError, match="no data"):

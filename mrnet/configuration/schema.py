@@ -73,6 +73,43 @@ class IngestSettings:
 
 
 @dataclass
+class CorpusSettings:
+    include_description: bool = True
+
+
+@dataclass
+class Word2VecSettings:
+    vector_size: int = 128
+    min_count: int = 10
+    window: int = 5
+    epochs: int = 5
+    sg: int = 0                      # 0 CBOW (fast), 1 skip-gram
+    workers: int = 2
+    seed: int = 1
+    max_sentences: int = 0           # 0: no cap; else a sample drawn on the executors
+
+
+@dataclass
+class TaskSpecConf:
+    """One training task of the paper's Table 1, derived from a catalog column."""
+
+    kind: Literal["multiclass", "binary", "regression", "decoding"]
+    column: str
+    top_k: int = 20                  # multiclass: the K most frequent classes + "other"
+    log1p: bool = False              # regression: log1p before standardising (skewed values)
+    vocab_size: int = 5000           # decoding: TF-IDF terms per group
+
+
+@dataclass
+class LabelSettings:
+    min_labelled: int = 50           # a task with fewer labelled products in a group is skipped
+    valid_fraction: float = 0.1
+    test_fraction: float = 0.1
+    tfidf_max_df: float = 0.5        # terms in more than this share of a group's titles are dropped
+    tfidf_min_df: int = 2
+
+
+@dataclass
 class PipelineConfig:
     """The whole resolved configuration; each job uses the sections it needs."""
 
@@ -81,3 +118,7 @@ class PipelineConfig:
     storage: StorageSettings = field(default_factory=StorageSettings)
     synthetic: SyntheticSettings = field(default_factory=SyntheticSettings)
     ingest: IngestSettings = field(default_factory=IngestSettings)
+    corpus: CorpusSettings = field(default_factory=CorpusSettings)
+    word2vec: Word2VecSettings = field(default_factory=Word2VecSettings)
+    tasks: dict[str, TaskSpecConf] = field(default_factory=dict)
+    labels: LabelSettings = field(default_factory=LabelSettings)

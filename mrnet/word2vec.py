@@ -1,0 +1,52 @@
+"""gensim Word2Vec per marketplace, streamed from the corpus Delta table."""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Iterator
+
+import pyarrow.compute as pc
+
+from mrnet.configuration.schema import Word2VecSettings
+from mrnet.wordvectors import WordVectors
+
+log = logging.getLogger("mrnet")
+
+
+class StreamingSentences:
+    """A re-iterable corpus for gensim: each pass streams the table a batch at a time.
+
+    Driver memory holds one Arrow batch (``batch_size`` rows), whatever the corpus size.
+    """
+
+    def __init__(self, store, table: str, marketplace: str, batch_size: int = 20_000,
+                 version: int | None = None):
+        self.store, self.table, self.marketplace = store, table, marketplace
+        self.batch_size, self.version = batch_size, version
+
+    def __iter__(self) -> Iterator[list[str]]:
+        batches = self.store.iter_batches(
+            self.table, columns=["tokens"], batch_size=self.batch_size, version=self.version,
+            filter=pc.field("marketplace") == self.marketplace)
+        for batch in batches:
+            yield from (tokens for tokens in batch.column(0).to_pylist() if tokens)
+
+
+def train_word2vec(sentences, settings: Word2VecSettings) -> tuple[WordVectors, dict]:
+    """Build the vocabulary in one pass, then train; returns the vectors and training figures."""
+    from gensim.models import Word2Vec
+
+    model = Word2Vec(vector_size=settings.vector_size, min_count=settings.min_count,
+                     window=settings.window, sg=settings.sg, workers=settings.workers,
+                     seed=settings.seed)
+    started = time.time()
+    model.build_vocab(sentences)
+    words = model.corpus_total_words
+    model.train(sentences, total_examples=model.corpus_count, total_words=words,
+                epochs=settings.epochs)
+    seconds = time.time() - started
+    vectors = WordVectors(list(model.wv.index_to_key), model.wv.vectors.copy())
+    stats = {"sentences": model.corpus_count, "words": int(words), "vocab": len(vectors.vocab),
+             "seconds": round(seconds, 2),
+             "words_per_second": round(words * (settings.epochs + 1) / max(seconds, 1e-9))}
+    return vectors, stats
