@@ -14,6 +14,9 @@ log = logging.getLogger("mrnet")
 # (name, stage function); later issues append corpus, word2vec, labels, train, ... here.
 CHAIN: list[tuple[str, Callable]] = [
     ("ingest", stages.ingest),
+    ("corpus", stages.corpus),
+    ("word2vec", stages.word2vec),
+    ("labels", stages.labels),
 ]
 
 

@@ -31,8 +31,12 @@ class Paths:
     def group_model(self, version: str, marketplace: str, group: str) -> str:
         return f"{self.model_version(version)}/groups/{marketplace}/{group}"
 
-    def word_vectors(self, version: str, marketplace: str) -> str:
-        return f"{self.root}/models/word2vec/{version}/{marketplace}"
+    def word2vec(self, marketplace: str) -> str:
+        """Holds one folder per word2vec version and ``current.json`` pointing at the latest."""
+        return f"{self.root}/models/word2vec/{marketplace}"
+
+    def word_vectors(self, marketplace: str, version: str) -> str:
+        return f"{self.word2vec(marketplace)}/{version}"
 
     def checkpoints(self, version: str, marketplace: str, group: str) -> str:
         return f"{self.root}/checkpoints/{version}/{marketplace}/{group}"

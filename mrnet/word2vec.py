@@ -50,3 +50,14 @@ def train_word2vec(sentences, settings: Word2VecSettings) -> tuple[WordVectors, 
              "seconds": round(seconds, 2),
              "words_per_second": round(words * (settings.epochs + 1) / max(seconds, 1e-9))}
     return vectors, stats
+
+
+def sample_corpus(store, marketplace: str, fraction: float, seed: int, metadata: dict) -> int:
+    """Draw the word2vec sample on the executors into ``corpus_sample``; returns its version."""
+    from pyspark.sql import functions as F
+
+    sample = (store.read("corpus").filter(F.col("marketplace") == marketplace)
+              .sample(fraction=min(fraction, 1.0), seed=seed))
+    return store.write(sample, "corpus_sample", mode="overwrite_partitions",
+                       partition_by=("marketplace",), replace={"marketplace": [marketplace]},
+                       metadata=metadata)

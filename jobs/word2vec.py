@@ -1,0 +1,10 @@
+"""Train one gensim Word2Vec per marketplace, streamed from the `corpus` table, into the model
+store (safetensors vectors + vocabulary JSON + checksum).
+
+    spark-submit jobs/word2vec.py [--set word2vec.min_count=5] [--set word2vec.max_sentences=5000000]
+"""
+from mrnet.cli.common import run_job
+from mrnet.stages import word2vec
+
+if __name__ == "__main__":
+    run_job("word2vec", __doc__, word2vec)
