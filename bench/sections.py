@@ -43,4 +43,72 @@ def bench_ingest(context: dict) -> dict:
             "bytes_per_row": round(_folder_bytes(store.uri("catalog")) / summary.kept, 1)}
 
 
-SECTIONS = {"ingest": bench_ingest}
+def _ensure_catalog(context: dict) -> None:
+    if "store" not in context:
+        bench_ingest(context)
+
+
+def bench_corpus_and_labels(context: dict) -> dict:
+    """Tokenizing the catalog into the corpus, then the 15 tasks' labels, on the ingested catalog."""
+    from mrnet.corpus import CORPUS_PARTITIONS, build_corpus
+    from mrnet.labels import LABEL_PARTITIONS, build_labels
+
+    _ensure_catalog(context)
+    spark, cfg, store = context["spark"], context["cfg"], context["store"]
+    rows = sum(store.row_counts("catalog", "marketplace").values())
+    started = time.time()
+    store.write(build_corpus(store.read("catalog")), "corpus", mode="overwrite",
+                partition_by=CORPUS_PARTITIONS)
+    corpus_seconds = time.time() - started
+    started = time.time()
+    tokens = store.read("corpus").select("marketplace", "product_group", "product_id", "title_tokens")
+    build = build_labels(store.read("catalog"), tokens, cfg.tasks, cfg.labels)
+    store.write(build.labels, "labels", mode="overwrite", partition_by=LABEL_PARTITIONS)
+    labels_seconds = time.time() - started
+    label_rows = sum(store.row_counts("labels", "marketplace").values())
+    return {"catalog_rows": rows, "corpus_seconds": round(corpus_seconds, 1),
+            "corpus_rows_per_second": round(rows / corpus_seconds),
+            "labels_seconds": round(labels_seconds, 1),
+            "labels_catalog_rows_per_second": round(rows / labels_seconds),
+            "label_rows": label_rows, "tasks_kept": len(build.metadata)}
+
+
+WORD2VEC_PROBE = """
+import json, resource, sys, time
+from mrnet.configuration.schema import StorageSettings, Word2VecSettings
+from mrnet.storage import TableStore
+from mrnet.word2vec import StreamingSentences, train_word2vec
+store = TableStore(None, StorageSettings(root=sys.argv[1]))
+sentences = StreamingSentences(store, sys.argv[2], "uk")
+vectors, stats = train_word2vec(sentences, Word2VecSettings(epochs=1, workers=2))
+stats["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+print(json.dumps(stats))
+"""
+
+
+def bench_word2vec(context: dict) -> dict:
+    """Streamed word2vec on two corpus sizes (10x apart), each in its own process: peak RSS."""
+    import json
+    import subprocess
+    import sys
+
+    from mrnet.corpus import CORPUS_PARTITIONS, build_corpus
+
+    _ensure_catalog(context)
+    store = context["store"]
+    sizes = [context["rows"] // 20, context["rows"] // 2]
+    figures = {}
+    for size in sizes:
+        table = f"corpus_{size}"
+        store.write(build_corpus(store.read("catalog").limit(size)), table, mode="overwrite",
+                    partition_by=CORPUS_PARTITIONS)
+        out = subprocess.run([sys.executable, "-c", WORD2VEC_PROBE, store.paths.root, table],
+                             capture_output=True, text=True, check=True)
+        stats = json.loads(out.stdout.strip().splitlines()[-1])
+        figures[f"rows_{size}_words"] = stats["words"]
+        figures[f"rows_{size}_words_per_second"] = stats["words_per_second"]
+        figures[f"rows_{size}_peak_rss_mb"] = stats["peak_rss_mb"]
+    return figures
+
+
+SECTIONS = {"ingest": bench_ingest, "labels": bench_corpus_and_labels, "word2vec": bench_word2vec}

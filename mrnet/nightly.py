@@ -17,6 +17,7 @@ CHAIN: list[tuple[str, Callable]] = [
     ("corpus", stages.corpus),
     ("word2vec", stages.word2vec),
     ("labels", stages.labels),
+    ("train", stages.train),
 ]
 
 

@@ -5,6 +5,7 @@ Each takes (spark, store, cfg, run, args) and returns a JSON-able summary dict.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from mrnet.catalog import read_source
 from mrnet.ingest import run_ingest
@@ -82,3 +83,45 @@ def labels(spark, store, cfg, run, args=None) -> dict:
     print(per_group.to_string(), flush=True)
     return {"rows": rows, "tasks_per_group": {f"{m}/{g}": int(n) for (m, g), n in per_group.items()},
             "skipped": build.skipped, "versions": {"labels": version, "label_metadata": meta_version}}
+
+
+def train(spark, store, cfg, run, args=None) -> dict:
+    """One MRNet per (marketplace, group), dispatched by Spark; fails if any group failed."""
+    from mrnet.reporting import print_train_outcomes, write_model_version
+    from mrnet.train import GroupJob, model_version_for, train_all_groups
+    from mrnet.wordvectors import current_version
+
+    versions = {t: store.version(t) for t in ("labels", "label_metadata", "corpus")}
+    meta = store.read_pandas("label_metadata", columns=["marketplace", "product_group"])
+    groups = _select_groups(sorted(set(zip(meta.marketplace, meta.product_group))),
+                            getattr(args, "groups", None))
+    vectors = {m: current_version(Path(store.paths.word2vec(m))) for m, _ in groups}
+    model_version = model_version_for(cfg.train, versions,
+                                      {m: v["checksum"] for m, v in vectors.items()})
+    jobs = [GroupJob(store.paths.root, model_version, m, g, versions,
+                     f"{store.paths.word2vec(m)}/{vectors[m]['version']}", vars(cfg.train))
+            for m, g in groups]
+    log.info("training %d groups into model version %s", len(jobs), model_version)
+    outcomes = train_all_groups(spark, jobs, cfg.train)
+    quality = print_train_outcomes(outcomes)
+    write_model_version(store.paths, model_version, outcomes, quality, run,
+                        complete=getattr(args, "groups", None) is None)
+    failed = outcomes[outcomes.status != "ok"]
+    if len(failed):
+        raise RuntimeError(f"{len(failed)} of {len(outcomes)} groups failed to train: "
+                           + ", ".join(f"{r.marketplace}/{r.product_group}" for r in failed.itertuples()))
+    return {"rows": int(sum(q["n"] for q in quality if "n" in q)) if quality else None,
+            "model_version": model_version, "groups": len(outcomes),
+            "tasks_beating_baseline": f"{sum(q['beats_baseline'] for q in quality)}/{len(quality)}",
+            "versions": versions}
+
+
+def _select_groups(groups: list[tuple[str, str]], wanted: str | None) -> list[tuple[str, str]]:
+    """``--groups uk/toys,fr/toys`` or ``--groups toys`` (every marketplace's toys)."""
+    if not wanted:
+        return groups
+    names = set(wanted.split(","))
+    chosen = [(m, g) for m, g in groups if g in names or f"{m}/{g}" in names]
+    if not chosen:
+        raise SystemExit(f"--groups {wanted!r} matches none of {[f'{m}/{g}' for m, g in groups]}")
+    return chosen

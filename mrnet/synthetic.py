@@ -66,10 +66,12 @@ UNKNOWN_GROUP = "unknown-group"
 
 # --------------------------------------------------------------------------------------------
 # Vocabulary. Item rows: (item_type, English names, French "name:gender", base price GBP,
-# base weight kg, size system, flags[, materials overriding the group's]). "|" separates
-# synonyms; French genders: m, f, mp, fp. Flags: b battery, p mains plug, x battery or plug,
-# B battery and plug, h hazardous, l sometimes hazardous (lithium, solvents), i ingestible,
-# s bulky, c no colour, m no material, w women's, M men's.
+# base weight kg, size system, flags[, materials overriding the group's[, colours overriding the
+# group's]]). "|" separates synonyms; French genders: m, f, mp, fp. Flags: b battery, p mains
+# plug, x battery or plug, B battery and plug, h hazardous, l sometimes hazardous (lithium,
+# solvents), i ingestible, s bulky, c no colour, m no material; target-gender profile (else the
+# group's): w women's, M men's, U unisex only, Y children only, V also sold in a kids' version,
+# G for kids or adults (games), L mostly kids' (light-up trainers).
 # --------------------------------------------------------------------------------------------
 _GROUPS: dict[str, dict] = {
     "furniture": dict(
@@ -90,7 +92,7 @@ _GROUPS: dict[str, dict] = {
         },
         subcategories={
             "seating": [
-                ("chair", "chair|dining chair|side chair", "chaise:f|chaise de salle à manger:f", 45, 6.0, "set", ""),
+                ("chair", "chair|dining chair|side chair", "chaise:f|chaise de salle à manger:f", 45, 6.0, "set", "V"),
                 ("sofa", "sofa|couch|settee", "canapé:m|sofa:m", 450, 45.0, "sofa", "s"),
                 ("armchair", "armchair|accent chair|lounge chair", "fauteuil:m|fauteuil club:m", 220, 18.0, "", "s"),
                 ("stool", "stool|bar stool", "tabouret:m|tabouret de bar:m", 35, 4.0, "set", ""),
@@ -98,24 +100,26 @@ _GROUPS: dict[str, dict] = {
             "tables": [
                 ("dining_table", "dining table|kitchen table", "table à manger:f|table de salle à manger:f", 250, 30.0, "table", "s"),
                 ("coffee_table", "coffee table|lounge table", "table basse:f|table de salon:f", 120, 15.0, "dims", "s"),
-                ("desk", "desk|writing desk|computer desk", "bureau:m|bureau d'ordinateur:m", 160, 25.0, "dims", "s"),
+                ("desk", "desk|writing desk|computer desk", "bureau:m|bureau d'ordinateur:m", 160, 25.0, "dims", "sV"),
                 ("bedside_table", "bedside table|nightstand|bedside cabinet", "table de chevet:f|chevet:m", 70, 10.0, "dims", ""),
             ],
             "bedroom": [
-                ("bed_frame", "bed frame|bed|bedstead", "lit:m|cadre de lit:m|structure de lit:f", 300, 50.0, "bed", "s"),
+                ("bed_frame", "bed frame|bed|bedstead", "lit:m|cadre de lit:m|structure de lit:f", 300, 50.0, "bed", "sV"),
                 ("mattress", "mattress|bed mattress", "matelas:m", 280, 25.0, "bed", "s", "memory foam, pocket spring"),
-                ("wardrobe", "wardrobe|closet|armoire", "armoire:f|penderie:f|garde-robe:f", 350, 70.0, "dims", "s"),
+                ("wardrobe", "wardrobe|closet|armoire", "armoire:f|penderie:f|garde-robe:f", 350, 70.0, "dims", "sV"),
             ],
             "storage": [
                 ("chest_of_drawers", "chest of drawers|dresser|drawer unit", "commode:f|meuble à tiroirs:m", 200, 35.0, "dims", "s"),
                 ("bookcase", "bookcase|bookshelf|shelving unit", "bibliothèque:f|étagère:f", 130, 25.0, "dims", "s"),
                 ("tv_stand", "tv stand|tv unit|media unit", "meuble tv:m|meuble télé:m", 110, 20.0, "dims", "s"),
+                ("furniture_polish", "furniture polish|furniture polish spray|wood wax polish", "rénovateur meubles:m|cire pour meubles en aérosol:f|polish meubles:m", 6, 0.4, "household", "hcm"),
             ],
             "lighting": [
                 ("floor_lamp", "floor lamp|standing lamp", "lampadaire:m|lampadaire sur pied:m", 70, 6.0, "", "p", "metal, wood, glass, rattan"),
                 ("table_lamp", "table lamp|desk lamp|bedside lamp", "lampe de chevet:f|lampe de bureau:f|lampe à poser:f", 35, 2.0, "dims", "x", "metal, wood, glass, ceramic, rattan"),
                 ("ceiling_light", "ceiling light|pendant light|chandelier", "suspension:f|plafonnier:m|lustre:m", 60, 3.0, "", "p", "metal, glass, rattan, wood"),
                 ("lamp_oil", "lamp oil|paraffin lamp oil", "huile pour lampe:f|pétrole pour lampe:m", 8, 1.0, "household", "hcm"),
+                ("sensor_light", "motion sensor light|battery wall light|stick-on cabinet light", "applique à détecteur de mouvement:f|applique sans fil:f|réglette led adhésive:f", 15, 0.3, "", "b", "plastic, metal"),
             ],
         },
     ),
@@ -161,11 +165,15 @@ _GROUPS: dict[str, dict] = {
                 ("trainers", "trainers|sneakers|running shoes", "baskets:fp|chaussures de sport:fp|sneakers:fp", 70, 0.9, "shoes", "", "leather, suede, polyester"),
                 ("boots", "boots|ankle boots|chelsea boots", "bottes:fp|bottines:fp|boots:fp", 90, 1.2, "shoes", "", "leather, suede"),
                 ("sandals", "sandals|sliders", "sandales:fp|claquettes:fp|nu-pieds:mp", 30, 0.5, "shoes", "", "leather, polyester"),
+                ("light_up_trainers", "light-up trainers|led trainers|light up shoes", "baskets lumineuses:fp|chaussures lumineuses:fp|baskets led:fp", 35, 0.6, "shoes", "bL", "polyester, leather"),
+                ("waterproofing_spray", "waterproofing spray|shoe protector spray|suede protector spray", "spray imperméabilisant:m|imperméabilisant chaussures:m|spray protecteur daim:m", 8, 0.3, "volume", "hcmU"),
             ],
             "accessories": [
                 ("scarf", "scarf|wrap|snood", "écharpe:f|foulard:m|étole:f", 20, 0.15, "", "", "wool, silk, cotton, polyester"),
                 ("belt", "belt|waist belt", "ceinture:f", 25, 0.2, "clothing", "", "leather, suede, polyester"),
                 ("tie", "tie|necktie|silk tie", "cravate:f|cravate fine:f", 25, 0.08, "", "M", "silk, polyester, wool"),
+                ("heated_gloves", "heated gloves|battery heated gloves|heated ski gloves", "gants chauffants:mp|gants chauffants à piles:mp|gants de ski chauffants:mp", 45, 0.3, "clothing", "bl", "polyester, leather, wool"),
+                ("stain_remover", "stain remover pen|stain remover spray|fabric stain remover", "stylo détachant:m|détachant textile:m|spray détachant:m", 5, 0.1, "", "hcmU"),
             ],
         },
     ),
@@ -191,14 +199,14 @@ _GROUPS: dict[str, dict] = {
                 ("soundbar", "soundbar|sound bar", "barre de son:f", 150, 3.0, "watts_small", "p"),
             ],
             "audio": [
-                ("headphones", "headphones|over-ear headphones|wireless headphones", "casque audio:m|casque sans fil:m|casque bluetooth:m", 60, 0.3, "", "bl"),
+                ("headphones", "headphones|over-ear headphones|wireless headphones", "casque audio:m|casque sans fil:m|casque bluetooth:m", 60, 0.3, "", "blV"),
                 ("speaker", "bluetooth speaker|portable speaker|wireless speaker", "enceinte bluetooth:f|enceinte portable:f", 50, 0.6, "watts_small", "bl"),
                 ("earbuds", "earbuds|wireless earbuds|in-ear headphones", "écouteurs sans fil:mp|écouteurs:mp|oreillettes:fp", 80, 0.05, "", "bl"),
                 ("radio", "radio|dab radio|digital radio", "radio:f|radio numérique:f|poste de radio:m", 35, 1.0, "", "x"),
             ],
             "computing": [
                 ("laptop", "laptop|notebook|ultrabook", "ordinateur portable:m|pc portable:m", 650, 2.0, "storage", "Bl", "aluminium, plastic"),
-                ("tablet", "tablet|android tablet", "tablette:f|tablette tactile:f", 300, 0.5, "storage", "bl", "aluminium, plastic"),
+                ("tablet", "tablet|android tablet", "tablette:f|tablette tactile:f", 300, 0.5, "storage", "blV", "aluminium, plastic"),
                 ("monitor", "monitor|computer monitor|pc monitor", "écran:m|écran pc:m|moniteur:m", 180, 5.0, "monitor", "p", "plastic, aluminium"),
                 ("mouse", "mouse|wireless mouse|gaming mouse", "souris:f|souris sans fil:f", 20, 0.1, "", "b", "plastic"),
             ],
@@ -209,7 +217,7 @@ _GROUPS: dict[str, dict] = {
                 ("charger", "charger|wall charger|usb charger", "chargeur:m|chargeur secteur:m|adaptateur secteur:m", 15, 0.1, "watts_small", "p", "plastic"),
             ],
             "cameras": [
-                ("camera", "camera|digital camera|mirrorless camera", "appareil photo:m|appareil photo numérique:m", 450, 0.6, "megapixels", "bl", "plastic, metal"),
+                ("camera", "camera|digital camera|mirrorless camera", "appareil photo:m|appareil photo numérique:m", 450, 0.6, "megapixels", "blV", "plastic, metal"),
                 ("drone", "drone|camera drone|mini drone", "drone:m|drone caméra:m", 300, 1.0, "dims", "bl", "plastic"),
                 ("dashcam", "dash cam|dashcam|car camera", "caméra embarquée:f|dashcam:f", 60, 0.2, "resolution", "b", "plastic"),
             ],
@@ -243,17 +251,20 @@ _GROUPS: dict[str, dict] = {
                 ("coffee_machine", "coffee machine|coffee maker|espresso machine", "machine à café:f|cafetière:f|machine expresso:f", 120, 4.0, "capacity", "p", "stainless steel, plastic"),
                 ("blender", "blender|smoothie maker|food processor", "blender:m|mixeur:m|robot mixeur:m", 60, 3.0, "watts", "p", "plastic, glass, stainless steel"),
                 ("microwave", "microwave|microwave oven", "micro-ondes:m|four à micro-ondes:m", 110, 12.0, "watts", "ps", "stainless steel, plastic"),
+                ("hand_mixer", "hand mixer|electric whisk|hand whisk", "batteur électrique:m|fouet électrique:m|batteur à main:m", 30, 1.0, "", "x", "plastic, stainless steel"),
             ],
             "tableware": [
-                ("plate", "dinner plate|plate|side plate", "assiette:f|assiette plate:f", 8, 0.4, "set", "", "ceramic, porcelain, glass, bamboo"),
-                ("mug", "mug|coffee mug|tea cup", "mug:m|tasse:f|tasse à café:f", 8, 0.35, "set", "", "ceramic, porcelain, glass"),
+                ("plate", "dinner plate|plate|side plate", "assiette:f|assiette plate:f", 8, 0.4, "set", "V", "ceramic, porcelain, glass, bamboo"),
+                ("mug", "mug|coffee mug|tea cup", "mug:m|tasse:f|tasse à café:f", 8, 0.35, "set", "V", "ceramic, porcelain, glass"),
                 ("drinking_glass", "glass|tumbler|wine glass", "verre:m|verre à vin:m|gobelet:m", 6, 0.2, "set", "", "glass, crystal, plastic"),
-                ("cutlery_set", "cutlery set|flatware set|cutlery", "ménagère:f|set de couverts:m|couverts:mp", 40, 1.5, "set", "", "stainless steel, bamboo"),
+                ("cutlery_set", "cutlery set|flatware set|cutlery", "ménagère:f|set de couverts:m|couverts:mp", 40, 1.5, "set", "V", "stainless steel, bamboo"),
             ],
             "utensils": [
                 ("chef_knife", "chef's knife|kitchen knife|knife", "couteau de chef:m|couteau de cuisine:m|couteau:m", 25, 0.2, "pan", "", "stainless steel, ceramic"),
                 ("chopping_board", "chopping board|cutting board", "planche à découper:f", 18, 1.0, "dims", "", "bamboo, wood, plastic"),
                 ("storage_jar", "storage jar|food container|jar", "bocal:m|boîte de conservation:f|pot de conservation:m", 10, 0.6, "set", "", "glass, plastic, ceramic"),
+                ("kitchen_scale", "digital kitchen scale|kitchen scales|electronic scale", "balance de cuisine électronique:f|balance de cuisine:f|balance numérique:f", 20, 0.8, "", "b", "stainless steel, glass, plastic, bamboo"),
+                ("pepper_mill", "electric pepper mill|electric salt and pepper grinder|automatic spice grinder", "moulin à poivre électrique:m|moulin à sel et poivre électrique:m|moulin à épices automatique:m", 22, 0.4, "", "b", "stainless steel, plastic, wood"),
             ],
             "cleaning": [
                 ("bleach", "bleach|thick bleach|disinfectant bleach", "eau de javel:f|javel:f", 3, 1.0, "household", "hcm"),
@@ -284,6 +295,7 @@ _GROUPS: dict[str, dict] = {
                 ("building_blocks", "building blocks|building bricks|construction set", "briques de construction:fp|jeu de construction:m|blocs de construction:mp", 35, 1.0, "pieces", "", "plastic, wood"),
                 ("marble_run", "marble run|marble track", "circuit à billes:m|toboggan à billes:m", 30, 1.2, "pieces", "", "wood, plastic"),
                 ("magnetic_tiles", "magnetic tiles|magnetic blocks", "blocs magnétiques:mp|jeu de construction magnétique:m", 40, 1.2, "pieces", "", "plastic"),
+                ("chemistry_set", "chemistry set|science kit|chemistry lab kit", "kit de chimie:m|coffret de chimie:m|kit scientifique:m", 30, 1.0, "age", "h", "plastic, cardboard"),
             ],
             "dolls": [
                 ("doll", "doll|baby doll|fashion doll", "poupée:f|poupon:m|poupée mannequin:f", 25, 0.5, "age", "", "plastic, cotton"),
@@ -296,14 +308,15 @@ _GROUPS: dict[str, dict] = {
                 ("rattle", "baby rattle|rattle|teether", "hochet:m|hochet bébé:m|anneau de dentition:m", 8, 0.1, "age", "", "wood, plastic, silicone"),
             ],
             "games": [
-                ("jigsaw_puzzle", "jigsaw puzzle|jigsaw|puzzle", "puzzle:m|casse-tête:m", 15, 0.6, "pieces", "", "cardboard, wood"),
-                ("board_game", "board game|family game|strategy game", "jeu de société:m|jeu de plateau:m", 30, 1.2, "age", "", "cardboard"),
-                ("card_game", "card game|playing cards|card deck", "jeu de cartes:m|cartes à jouer:fp", 10, 0.2, "age", "", "cardboard, plastic"),
+                ("jigsaw_puzzle", "jigsaw puzzle|jigsaw|puzzle", "puzzle:m|casse-tête:m", 15, 0.6, "pieces", "G", "cardboard, wood"),
+                ("board_game", "board game|family game|strategy game", "jeu de société:m|jeu de plateau:m", 30, 1.2, "age", "G", "cardboard"),
+                ("card_game", "card game|playing cards|card deck", "jeu de cartes:m|cartes à jouer:fp", 10, 0.2, "age", "G", "cardboard, plastic"),
             ],
             "outdoor": [
                 ("scooter", "scooter|kick scooter|kids scooter", "trottinette:f|patinette:f", 60, 4.0, "age", "s", "metal, aluminium, plastic"),
                 ("trampoline", "trampoline|garden trampoline", "trampoline:m|trampoline de jardin:m", 200, 40.0, "trampoline", "s", "metal"),
                 ("paddling_pool", "paddling pool|inflatable pool|kids pool", "piscine gonflable:f|pataugeoire:f", 30, 4.0, "dims", "", "plastic"),
+                ("cap_gun", "cap gun|toy cap gun|cap gun with caps", "pistolet à amorces:m|pistolet à pétards:m|pistolet jouet à amorces:m", 12, 0.3, "age", "h", "metal, plastic"),
             ],
             "electronic_toys": [
                 ("rc_car", "remote control car|rc car|racing car", "voiture télécommandée:f|voiture radiocommandée:f", 40, 1.0, "age", "b", "plastic, metal"),
@@ -326,13 +339,16 @@ _GROUPS: dict[str, dict] = {
             "snacks": "snack / en-cas:m",
             "household": "household essential / produit ménager:m",
             "pet": "pet supplies / produit pour animaux:m",
+            "home": "home essentials|household essentials / essentiel de la maison:m",
+            "baby": "baby care|baby products / puériculture:f|produit pour bébé:m",
         },
         subcategories={
             "drinks": [
                 ("coffee", "coffee beans|ground coffee|coffee", "café en grains:m|café moulu:m|café:m", 8, 0.5, "mass", "icm"),
                 ("tea", "tea bags|tea|green tea", "thé:m|thé vert:m|sachets de thé:mp", 4, 0.25, "count", "icm"),
                 ("orange_juice", "orange juice|fresh orange juice", "jus d'orange:m|pur jus d'orange:m", 2.5, 1.0, "drink", "icm"),
-                ("wine", "red wine|wine|bordeaux", "vin rouge:m|vin:m|bordeaux:m", 9, 0.75, "drink", "icm"),
+                ("wine", "wine|table wine|bordeaux", "vin:m|vin de table:m|bordeaux:m", 9, 0.75, "drink", "im", "", "red, white, rosé"),
+                ("milk_frother", "milk frother|handheld milk frother|electric milk whisk", "mousseur à lait:m|mousseur à lait électrique:m|émulsionneur à lait:m", 10, 0.15, "", "b", "stainless steel, plastic", "black, silver, white"),
             ],
             "pantry": [
                 ("pasta", "pasta|spaghetti|penne", "pâtes:fp|spaghetti:mp|penne:fp", 1.5, 0.5, "mass", "icm"),
@@ -347,14 +363,24 @@ _GROUPS: dict[str, dict] = {
                 ("nuts", "cashew nuts|mixed nuts|almonds", "noix de cajou:fp|fruits secs:mp|amandes:fp", 4, 0.3, "mass", "icm"),
             ],
             "household": [
-                ("laundry_detergent", "laundry detergent|washing liquid|washing powder", "lessive:f|lessive liquide:f", 8, 2.0, "household", "cm"),
                 ("air_freshener", "air freshener|air freshener spray|room spray", "désodorisant:m|désodorisant en aérosol:m|spray d'ambiance:m", 3, 0.3, "household", "hcm"),
                 ("matches", "matches|safety matches|kitchen matches", "allumettes:fp|boîte d'allumettes:f", 2, 0.1, "count", "hcm"),
+                ("laundry_detergent", "laundry detergent|washing liquid|washing powder", "lessive:f|lessive liquide:f", 8, 2.0, "household", "cm"),
+                ("bin_bags", "bin bags|bin liners|refuse sacks", "sacs poubelle:mp|sacs-poubelle:mp|sacs à déchets:mp", 4, 0.5, "count", "", "plastic", "black, white, grey, blue"),
             ],
             "pet": [
                 ("dog_food", "dog food|dry dog food|dog kibble", "croquettes pour chien:fp|nourriture pour chien:f", 20, 5.0, "pet", "icm"),
                 ("cat_litter", "cat litter|clumping cat litter", "litière pour chat:f|litière agglomérante:f", 10, 10.0, "pet", "scm"),
                 ("cat_treats", "cat treats|cat snacks", "friandises pour chat:fp", 3, 0.1, "mass", "icm"),
+            ],
+            "home": [
+                ("batteries", "aa batteries|aaa batteries|alkaline batteries", "piles aa:fp|piles aaa:fp|piles alcalines:fp", 5, 0.15, "count", "bcm"),
+                ("led_candles", "led candles|battery candles|flameless candles", "bougies led:fp|bougies à piles:fp|bougies sans flamme:fp", 12, 0.4, "set", "b", "wax, plastic", "white, beige, red, gold"),
+                ("firelighters", "firelighters|bbq firelighters|fire starters", "allume-feu:mp|cubes allume-feu:mp|allume-barbecue:mp", 3, 0.4, "count", "hcm"),
+            ],
+            "baby": [
+                ("baby_food", "baby food|baby puree|fruit puree pouches", "petits pots pour bébé:mp|purée pour bébé:f|gourdes de fruits:fp", 1.5, 0.2, "mass", "icmY"),
+                ("baby_bottle", "baby bottle|feeding bottle|anti-colic bottle", "biberon:m|biberon anti-colique:m", 8, 0.15, "", "Y", "plastic, glass, silicone", "white, pink, blue"),
             ],
         },
     ),
@@ -441,6 +467,7 @@ _MATERIALS: dict[str, tuple[str, str, str, float, float]] = {
     "copper": ("copper", "en cuivre", "cuivre", 1.8, 1.4),
     "plush": ("plush|soft", "en peluche", "peluche", 1.0, 0.8),
     "cardboard": ("cardboard", "en carton", "carton", 0.6, 0.7),
+    "wax": ("wax|real wax", "en cire|en vraie cire", "cire", 1.2, 1.1),
     "memory foam": ("memory foam", "à mémoire de forme|mousse à mémoire de forme", "mousse à mémoire de forme", 1.4, 1.1),
     "pocket spring": ("pocket sprung|pocket spring", "à ressorts ensachés", "ressorts ensachés", 1.2, 1.3),
 }
@@ -453,7 +480,7 @@ _COLORS: dict[str, tuple[str, str]] = {
     "pink": ("pink", "rose"), "yellow": ("yellow", "jaune"), "beige": ("beige|cream", "beige"),
     "brown": ("brown", "=marron"), "purple": ("purple", "violet|violette"),
     "gold": ("gold|golden", "doré|dorée"), "silver": ("silver", "argenté|argentée"),
-    "multicolour": ("multicolour|multicoloured", "multicolore"),
+    "multicolour": ("multicolour|multicoloured", "multicolore"), "rosé": ("rosé|rose", "=rosé"),
 }
 
 # style (browse-category usage/look): (English words, French "masculine|feminine")
@@ -551,12 +578,25 @@ _GENDERS: list[tuple[str, str, str]] = [  # label, English words, French words
     ("unisex", "unisex", "mixte|unisexe"),
     ("kids", "kids|children's|boys & girls", "enfant|pour enfant|fille et garçon"),
 ]
-# P(men, women, unisex, kids) and P(gender word in title) per gender profile
-_GENDER_PROFILES: dict[str, tuple[tuple[float, float, float, float], float]] = {
-    "u": ((0.0, 0.0, 1.0, 0.0), 0.0), "k": ((0.0, 0.0, 0.0, 1.0), 0.25),
-    "a": ((0.35, 0.40, 0.10, 0.15), 0.75), "b": ((0.15, 0.45, 0.35, 0.05), 0.75),
-    "w": ((0.02, 0.88, 0.05, 0.05), 0.75), "M": ((0.88, 0.02, 0.08, 0.02), 0.75),
+_KIDS_WORDS = ("kids|children's|for boys|for girls|boys & girls|junior",
+               "enfant|pour enfant|pour garçon|pour fille|fille et garçon|junior")
+# P(men, women, unisex, kids), P(gender word in title | gender) and title words replacing
+# _GENDERS' (gender -> (English, French)) per gender profile (item flag, else group default)
+_GENDER_PROFILES: dict[str, tuple[tuple[float, ...], tuple[float, ...], dict[str, tuple[str, str]]]] = {
+    "u": ((0.0, 0.0, 1.0, 0.0), (0.0,) * 4, {}),
+    "k": ((0.0, 0.0, 0.0, 1.0), (0.0, 0.0, 0.0, 0.25), {"kids": _KIDS_WORDS}),
+    "a": ((0.35, 0.40, 0.10, 0.15), (0.75,) * 4, {}), "b": ((0.15, 0.45, 0.35, 0.05), (0.75,) * 4, {}),
+    "w": ((0.02, 0.88, 0.05, 0.05), (0.75,) * 4, {}), "M": ((0.88, 0.02, 0.08, 0.02), (0.75,) * 4, {}),
+    # kids' versions of adult products (kids bed, kids headphones, kids plates): say so in the title
+    "V": ((0.0, 0.0, 0.65, 0.35), (0.0, 0.0, 0.0, 0.85), {"kids": _KIDS_WORDS}),
+    # games for children or for adults ("adult jigsaw puzzle", "jeu de société pour adultes")
+    "G": ((0.0, 0.0, 0.35, 0.65), (0.0, 0.0, 0.7, 0.3),
+          {"unisex": ("adult|for adults|for teens and adults", "adulte|pour adultes|ado et adulte"),
+           "kids": _KIDS_WORDS}),
+    # mostly children's shoes (light-up trainers), some adults' sizes
+    "L": ((0.08, 0.1, 0.07, 0.75), (0.75,) * 4, {"kids": _KIDS_WORDS}),
 }
+_PROFILE_FLAGS = {"w": "w", "M": "M", "U": "u", "Y": "k", "V": "V", "G": "G", "L": "L"}  # item flag -> profile
 _TIER_PRICE = {1: 0.55, 2: 0.8, 3: 1.0, 4: 1.45, 5: 2.3}
 
 _FILLERS = {
@@ -705,7 +745,7 @@ class _Tables:
     group_cdf: np.ndarray
     item_choice: _Stacked
     brand_choice: _Stacked
-    color_choice: _Stacked
+    color_choice: _Stacked       # per item
     material_choice: _Stacked
     style_choice: _Stacked
     size_choice: _Stacked
@@ -754,9 +794,9 @@ class _Tables:
     size_price: np.ndarray
     size_weight: np.ndarray
     gender_names: np.ndarray
-    gender_en: tuple[np.ndarray, np.ndarray]
+    gender_en: tuple[np.ndarray, np.ndarray]  # row profile * 4 + gender
     gender_fr: tuple[np.ndarray, np.ndarray]
-    profile_show_gender: np.ndarray
+    profile_show_gender: np.ndarray  # [profile, gender]
     usage: dict[str, tuple[np.ndarray, np.ndarray]]
     words: dict[str, tuple[np.ndarray, np.ndarray]]  # fillers/offers/power words per language
 
@@ -834,7 +874,9 @@ def _tables() -> _Tables:
     group_styles = [_names(_GROUPS[g]["styles"], style_names) for g in groups]
     brands, brand_opts, brand_w = _brand_table()
     item_start = np.cumsum([0] + [sum(map(len, _GROUPS[g]["subcategories"].values())) for g in groups])
-    group_colors = [_names(_GROUPS[g]["colors"], color_names) for g in groups]
+    item_colors = [[] if "c" in f else _names(item[8] if len(item) > 8 else _GROUPS[g]["colors"], color_names)
+                   for (g, _, item), f in zip(rows, flags)]
+    gender_words = [[_GENDER_PROFILES[p][2].get(label, (en, fr)) for label, en, fr in _GENDERS] for p in profiles]
 
     noun_en = _padded([_syns(item[1]) for _, _, item in rows])
     noun_fr, noun_fr_gender, noun_fr_vowel = _french_nouns([item[2] for _, _, item in rows])
@@ -853,8 +895,8 @@ def _tables() -> _Tables:
         item_choice=_Stacked.build([list(range(item_start[g], item_start[g + 1])) for g in range(len(groups))],
                                    [_item_weights(_GROUPS[g]) for g in groups]),
         brand_choice=_Stacked.build(brand_opts, brand_w),
-        color_choice=_Stacked.build(group_colors,  # earlier colours of a group are more common
-                                    [[1.0 / (j + 1) ** 0.8 for j in range(len(c))] for c in group_colors]),
+        color_choice=_Stacked.build(item_colors,  # earlier colours of a group (or item) are more common
+                                    [[1.0 / (j + 1) ** 0.8 for j in range(len(c))] for c in item_colors]),
         material_choice=_Stacked.build(materials),
         style_choice=_Stacked.build([list(range(len(s))) for s in group_styles]),
         size_choice=_Stacked.build([[i for i, (k, _) in enumerate(sizes) if k == system] for system in _SIZES]),
@@ -870,9 +912,9 @@ def _tables() -> _Tables:
         item_hazard=np.array([0.9 if "h" in f else 0.2 if "l" in f else 0.0 for f in flags]),
         item_ingestible=np.array(["i" in f for f in flags]),
         item_bulky=np.array(["s" in f for f in flags]),
-        item_has_color=np.array([("c" not in f) and bool(_GROUPS[g]["colors"]) for (g, _, _), f in zip(rows, flags)]),
-        item_profile=np.array([profiles.index(next((x for x in "wM" if x in f), _GROUPS[g]["gender"]))
-                               for (g, _, _), f in zip(rows, flags)]),
+        item_has_color=np.array([bool(c) for c in item_colors]),
+        item_profile=np.array([profiles.index(next((_PROFILE_FLAGS[x] for x in f if x in _PROFILE_FLAGS),
+                                                   _GROUPS[g]["gender"])) for (g, _, _), f in zip(rows, flags)]),
         noun_en=noun_en, noun_fr=noun_fr, noun_fr_gender=noun_fr_gender, noun_fr_vowel=noun_fr_vowel,
         generic_en=_padded([_syns(en) for en, _ in generic]), generic_fr=generic_fr,
         generic_fr_gender=generic_fr_gender,
@@ -900,8 +942,8 @@ def _tables() -> _Tables:
         size_price=_appended([s[3] for _, s in sizes], 1.0),
         size_weight=_appended([s[4] for _, s in sizes], 1.0),
         gender_names=np.array([g[0] for g in _GENDERS], dtype=object),
-        gender_en=_padded([_syns(g[1]) for g in _GENDERS]),
-        gender_fr=_padded([_syns(g[2]) for g in _GENDERS]),
+        gender_en=_padded([_syns(en) for words in gender_words for en, _ in words]),
+        gender_fr=_padded([_syns(fr) for words in gender_words for _, fr in words]),
         profile_show_gender=np.array([_GENDER_PROFILES[p][1] for p in profiles]),
         usage={lang: _padded([_syns(_GROUPS[g][f"usage_{lang}"]) for g in groups]) for lang in ("en", "fr")},
         words={f"{kind}_{lang}": _padded([_syns(text)]) for lang in ("en", "fr")
@@ -926,7 +968,7 @@ def _draw_products(seed: int, pkey: np.ndarray) -> dict[str, np.ndarray]:
     group = np.searchsorted(t.group_cdf, np.minimum(u(F_GROUP), 1 - 1e-12), side="right")
     item = t.item_choice.pick(group, u(F_ITEM))
     brand = t.brand_choice.pick(group, u(F_BRAND))
-    color = np.where(t.item_has_color[item], t.color_choice.pick(group, u(F_COLOR)), -1)
+    color = t.color_choice.pick(item, u(F_COLOR))
     material = t.material_choice.pick(item, u(F_MATERIAL))
     sys_ = t.item_size_sys[item]
     size = np.where(sys_ >= 0, t.size_choice.pick(np.maximum(sys_, 0), u(F_SIZE)), -1)
@@ -1092,8 +1134,8 @@ def _title_parts(seed: int, rows: np.ndarray, lang: str, p: dict[str, np.ndarray
                        _pick(*words["material"], p["material"], u(F_SYN_MATERIAL))),
         size=_when(u(F_SHOW_SIZE) < 0.6, _pick(*words["size"], p["size"], u(F_SYN_SIZE))),
         style=_when(u(F_SHOW_STYLE) < 0.4, style),
-        gender=_when(u(F_SHOW_GENDER) < t.profile_show_gender[p["profile"]],
-                     _pick(*words["gender"], p["gender"], u(F_SYN_GENDER))),
+        gender=_when(u(F_SHOW_GENDER) < t.profile_show_gender[p["profile"], p["gender"]],
+                     _pick(*words["gender"], 4 * p["profile"] + p["gender"], u(F_SYN_GENDER))),
         filler=_when(u(F_SHOW_FILLER) < 0.3, _pick(*t.words[f"filler_{lang}"], zero, u(F_SYN_FILLER))),
         offer=_when(u(F_SHOW_OFFER) < np.where(on_offer, 0.5, 0.03),
                     _pick(*t.words[f"offer_{lang}"], zero, u(F_SYN_OFFER))),

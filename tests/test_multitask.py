@@ -22,6 +22,7 @@ from mrnet.multitask import (
     TrainSettings,
     decoding_total_variance,
     evaluate_tasks,
+    init_heads_to_baseline,
     loss_scales,
     per_sample_loss,
     target_batch,
@@ -176,7 +177,9 @@ def test_alternating_step_touches_only_drawn_head(tmp_path):
     first, second = AlternatingSampler(sizes, 32, seed).draw(1)[0], AlternatingSampler(sizes, 32, seed).draw(2)[0]
 
     torch.manual_seed(seed)
-    init = MRNet(wv, TASKS, hidden=H).state_for_store()
+    init_model = MRNet(wv, TASKS, hidden=H)
+    init_heads_to_baseline(init_model, TASKS, train)
+    init = init_model.state_for_store()
 
     def run(steps, d):
         st = TrainSettings(hidden=H, batch_size=32, lr=1e-2, max_steps=steps, eval_every=1000, checkpoint_every=1000, seed=seed)
@@ -367,7 +370,8 @@ def test_bad_inputs_are_refused(tmp_path):
 
 def test_non_finite_loss_skips_the_update(tmp_path):
     train, valid = _split(100, 20)
-    train["price"] = TaskData(train["price"].tokens, np.full(100, 3e38, dtype=np.float32))  # squares overflow
+    huge = np.where(np.arange(100) % 2, 3e38, -3e38).astype(np.float32)   # squares overflow
+    train["price"] = TaskData(train["price"].tokens, huge)
     logs: list[str] = []
     res = train_group(TASKS, train, valid, _word_vectors(), _ck_settings(max_steps=30), tmp_path / "ck", log=logs.append)
     assert res.history[-1]["skipped_steps"] > 0 and any("non-finite" in line for line in logs)

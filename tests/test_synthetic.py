@@ -124,14 +124,58 @@ def test_hidden_attribute_rates(catalog):
     assert catalog["item_type"].nunique() >= 100
     assert catalog.groupby("item_type")["subcategory"].nunique().eq(1).all()
     assert catalog.groupby("product_group")["subcategory"].nunique().between(4, 8).all()
-    assert catalog.groupby("product_group")["browse_category"].nunique().between(20, 75).all()
-    other = ~catalog["product_group"].isin(["apparel", "beauty", "toys"])
-    assert (catalog.loc[other, "target_gender"] == "unisex").all()
+    assert catalog.groupby("product_group")["browse_category"].nunique().between(20, 100).all()
+    other = ~catalog["product_group"].isin(["apparel", "beauty", "toys"])  # unisex, or kids' versions
+    assert set(catalog.loc[other, "target_gender"]) == {"unisex", "kids"}
+    assert set(catalog.loc[catalog["product_group"] == "toys", "target_gender"]) == {"kids", "unisex"}
     assert set(catalog.loc[catalog["product_group"] == "apparel", "target_gender"]) == {"men", "women", "unisex", "kids"}
     assert catalog["view_count"].quantile(0.99) > 10 * catalog["view_count"].median()  # heavy tail
     sioc = catalog.groupby("ships_in_own_container")["weight_kg"].median()
     assert sioc[True] > 5 * sioc[False]
     assert catalog.loc[catalog["ingestible"], "product_group"].isin(["grocery", "beauty"]).all()
+
+
+BINARY_TASKS = ["hazardous", "batteries", "high_value", "on_offer", "has_reviews"]
+CLASS_TASKS = ["target_gender", "color", "size", "material", "subcategory", "item_type"]
+REGRESSION_TASKS = ["weight_kg", "price", "view_count"]
+
+
+@pytest.fixture(scope="module")
+def catalog_20k() -> pd.DataFrame:
+    return generate_rows(np.arange(20_000), 20_000, 7)
+
+
+def test_every_task_has_labels_in_every_group_and_marketplace(catalog_20k):
+    """The label builder keeps a task for a (marketplace, group) only with >= 50 labelled products
+    and 2+ distinct values: at 20k rows every task must qualify everywhere, binary minorities too."""
+    problems = []
+    for (market, group), rows in catalog_20k.groupby(["marketplace", "product_group"]):
+        for column in BINARY_TASKS:
+            minority = min(int(rows[column].sum()), int((~rows[column]).sum()))
+            if minority < 50:
+                problems.append(f"{market}/{group} {column}: minority {minority}")
+        for column in CLASS_TASKS:
+            counts = rows[column].value_counts()
+            if len(counts) < 2 or counts.sum() < 50:
+                problems.append(f"{market}/{group} {column}: {counts.to_dict()}")
+        for column in REGRESSION_TASKS:
+            values = rows[column].dropna()
+            if len(values) < 50 or not values.var() > 0:
+                problems.append(f"{market}/{group} {column}: {len(values)} values, var {values.var()}")
+    assert not problems, problems
+
+
+def test_minority_labels_are_said_in_titles(catalog_20k):
+    """Kids' versions, battery and hazardous items outside their usual groups show in the title."""
+    frame = catalog_20k
+    kids = frame[frame["product_group"].isin(["furniture", "electronics", "kitchen"])
+                 & (frame["target_gender"] == "kids")]
+    kid_words = r"(?i)\b(?:kids|children's|boys|girls|junior|enfant|garçon|fille)\b"
+    assert kids["title"].str.contains(kid_words).mean() > 0.7
+    assert frame.loc[frame["item_type"] == "baby_food", "target_gender"].eq("kids").all()
+    apparel = frame[frame["product_group"] == "apparel"]
+    assert set(apparel.loc[apparel["batteries"], "item_type"]) == {"light_up_trainers", "heated_gloves"}
+    assert set(apparel.loc[apparel["hazardous"], "item_type"]) <= {"waterproofing_spray", "stain_remover", "heated_gloves"}
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

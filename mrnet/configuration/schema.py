@@ -110,6 +110,26 @@ class LabelSettings:
 
 
 @dataclass
+class TrainSettingsConf:
+    """One MRNet per (marketplace, group); see mrnet/multitask.py for the optimisation."""
+
+    model_version: str = ""          # "": derived from the input versions and these settings
+    hidden: int = 64                 # LSTM units per direction; the embedding is 2 × hidden
+    batch_size: int = 128
+    lr: float = 0.002
+    max_steps: int = 1500
+    eval_every: int = 250
+    patience: int = 3
+    checkpoint_every: int = 250
+    seed: int = 0
+    mode: Literal["alternating", "joint"] = "alternating"
+    threads: int = 1                 # torch threads per Spark task
+    clip_norm: float = 5.0
+    max_samples_per_task: int = 1_000_000   # per task per group (the paper's cap)
+    cpus_per_task: int = 1           # with a GPU per task, on GPU clusters
+
+
+@dataclass
 class PipelineConfig:
     """The whole resolved configuration; each job uses the sections it needs."""
 
@@ -122,3 +142,4 @@ class PipelineConfig:
     word2vec: Word2VecSettings = field(default_factory=Word2VecSettings)
     tasks: dict[str, TaskSpecConf] = field(default_factory=dict)
     labels: LabelSettings = field(default_factory=LabelSettings)
+    train: TrainSettingsConf = field(default_factory=TrainSettingsConf)

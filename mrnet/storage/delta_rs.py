@@ -231,3 +231,17 @@ def _filesystem(uri: str):
     if "://" in uri:
         return pafs.FileSystem.from_uri(uri)
     return pafs.LocalFileSystem(), uri
+
+
+def read_partition(uri: str, version: int | None, partition: Mapping[str, str],
+                   columns: Sequence[str] | None = None) -> pa.Table:
+    """One partition's rows of a table version, read with pyarrow (no Spark): for executors
+    that each read their own slice. Only that partition's files are opened."""
+    import pyarrow.compute as pc
+
+    dataset = require_snapshot(uri, version).to_pyarrow_dataset()
+    condition = None
+    for column, value in partition.items():
+        term = pc.field(column) == value
+        condition = term if condition is None else condition & term
+    return dataset.to_table(columns=list(columns) if columns else None, filter=condition)

@@ -1,0 +1,181 @@
+"""Training every (marketplace, product group): a plain per-group function, dispatched by Spark.
+
+``train_one_group`` runs anywhere (a test, a notebook, a Spark task): it reads its group's slice
+of the label table and corpus with pyarrow, trains with checkpoints (a killed run resumes), and
+writes the model store entry. ``train_all_groups`` (driver) sends one Spark task per group and,
+on clusters with GPUs, asks one GPU per task through a stage-level ResourceProfile.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+import traceback
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pandas as pd
+
+from mrnet.configuration.schema import TrainSettingsConf
+from mrnet.groupdata import build_group_data
+from mrnet.modelstore import read_manifest, save_group_model
+from mrnet.multitask import TrainSettings, train_group
+from mrnet.paths import Paths
+from mrnet.storage.delta_rs import read_partition
+from mrnet.wordvectors import WordVectors
+
+log = logging.getLogger("mrnet")
+
+OUTCOME_DDL = ("marketplace string, product_group string, status string, seconds double, "
+               "device string, manifest string, error string")
+
+
+@dataclass(frozen=True)
+class GroupJob:
+    """Everything one group's training needs: small and picklable (it travels to executors)."""
+
+    root: str
+    model_version: str
+    marketplace: str
+    product_group: str
+    versions: dict                 # labels, label_metadata, corpus table versions
+    word_vectors_path: str
+    settings: dict                 # TrainSettingsConf as a dict
+
+
+def train_one_group(job: GroupJob, device: str = "cpu") -> dict:
+    """Train (or resume, or skip if already stored) one group's model; returns its manifest."""
+    paths = Paths(job.root)
+    folder = Path(paths.group_model(job.model_version, job.marketplace, job.product_group))
+    if (folder / "manifest.json").exists():
+        return read_manifest(folder)
+    started = time.time()
+    vectors = WordVectors.load(job.word_vectors_path)
+    data = _group_data(job, paths, vectors)
+    settings = _train_settings(job.settings, device)
+    checkpoints = Path(paths.checkpoints(job.model_version, job.marketplace, job.product_group))
+    prefix = f"[{job.marketplace}/{job.product_group}]"
+    result = train_group(data.tasks, data.train, data.valid, vectors.embedding_matrix(), settings,
+                         checkpoints, log=lambda line: log.info("%s %s", prefix, line))
+    manifest = _manifest(job, vectors, data, result, settings, time.time() - started)
+    save_group_model(folder, result.model, manifest)
+    return manifest
+
+
+def _group_data(job: GroupJob, paths: Paths, vectors: WordVectors):
+    partition = {"marketplace": job.marketplace, "product_group": job.product_group}
+    labels = read_partition(paths.table("labels"), job.versions["labels"], partition).to_pandas()
+    metadata = read_partition(paths.table("label_metadata"), job.versions["label_metadata"],
+                              partition).to_pandas()
+    tokens = read_partition(paths.table("corpus"), job.versions["corpus"], partition,
+                            ["product_id", "title_tokens"]).to_pandas()
+    return build_group_data(labels, metadata, tokens, vectors, job.settings["max_samples_per_task"])
+
+
+def _train_settings(conf: dict, device: str) -> TrainSettings:
+    keep = {k: v for k, v in conf.items() if k in TrainSettings.__dataclass_fields__}
+    return TrainSettings(**{**keep, "device": device})
+
+
+def _manifest(job: GroupJob, vectors: WordVectors, data, result, settings, seconds: float) -> dict:
+    return {
+        "model_version": job.model_version, "marketplace": job.marketplace,
+        "product_group": job.product_group,
+        "dims": {"word": vectors.dim, "hidden": settings.hidden, "embedding": 2 * settings.hidden},
+        "tasks": [{**t.to_json(), **data.task_info[t.name]} for t in data.tasks],
+        "word_vectors": {"path": job.word_vectors_path, "checksum": vectors.checksum(),
+                         "words": len(vectors.vocab)},
+        "inputs": job.versions,
+        "metrics": result.metrics,
+        "training": {"seconds": round(seconds, 1), "steps": result.steps,
+                     "samples_per_second": round(result.samples_per_second),
+                     "device": settings.device, "best_step": result.best_step,
+                     "stopped_early": result.stopped_early, "resumed_from": result.resumed_from,
+                     "train_rows": {k: len(v) for k, v in data.train.items()},
+                     "dropped_no_known_tokens": data.dropped_no_tokens},
+        "settings": job.settings,
+        "history": result.history,
+    }
+
+
+def make_train_fn(jobs: dict[tuple[str, str], GroupJob]):
+    """Runs on the driver; returns the mapInPandas function that trains groups on executors.
+
+    Each input row names one (marketplace, product_group). A failure is reported as a row
+    (status "failed", with the error), never raised, so one group cannot stop the others.
+    """
+
+    def train_partition(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        import torch
+
+        torch.set_num_threads(1)   # one thread per task: N tasks on N cores (STACK.md, trap 8)
+        for batch in batches:
+            for marketplace, group in zip(batch["marketplace"], batch["product_group"]):
+                yield pd.DataFrame([_run_guarded(jobs[(marketplace, group)])])
+
+    return train_partition
+
+
+def _run_guarded(job: GroupJob) -> dict:
+    device = _task_device()
+    started = time.time()
+    row = {"marketplace": job.marketplace, "product_group": job.product_group, "device": device}
+    try:
+        manifest = train_one_group(job, device)
+        return {**row, "status": "ok", "seconds": time.time() - started,
+                "manifest": json.dumps({k: manifest[k] for k in ("metrics", "training", "tasks")}),
+                "error": None}
+    except Exception as error:  # reported per group; the job fails at the end
+        detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+        return {**row, "status": "failed", "seconds": time.time() - started, "manifest": None,
+                "error": f"{detail}\n{traceback.format_exc(limit=5)}"}
+
+
+def _task_device() -> str:
+    """The GPU Spark gave this task, if any; otherwise the CPU."""
+    import torch
+
+    from pyspark import TaskContext
+
+    context = TaskContext.get()
+    gpus = context.resources().get("gpu") if context is not None else None
+    if gpus is not None and gpus.addresses and torch.cuda.is_available():
+        return f"cuda:{gpus.addresses[0]}"
+    return "cpu"
+
+
+def gpu_profile(spark, settings: TrainSettingsConf):
+    """A ResourceProfile asking one GPU per training task, where executors have GPUs; else None.
+
+    Decided from the cluster's own ``spark.executor.resource.gpu.amount``, so the same conf and
+    code train on GPUs where there are some and on CPUs where there are none.
+    """
+    amount = spark.conf.get("spark.executor.resource.gpu.amount", "0") or "0"
+    if float(amount) <= 0:
+        return None
+    from pyspark.resource import ResourceProfileBuilder, TaskResourceRequests
+
+    requests = TaskResourceRequests().cpus(settings.cpus_per_task).resource("gpu", 1)
+    return ResourceProfileBuilder().require(requests).build
+
+
+def model_version_for(settings: TrainSettingsConf, versions: dict, checksums: dict) -> str:
+    """Derived from the inputs and settings, so a re-run of the same inputs resumes its version."""
+    if settings.model_version:
+        return settings.model_version
+    key = json.dumps([asdict(settings), versions, checksums], sort_keys=True)
+    return f"mv-l{versions['labels']}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+
+
+def train_all_groups(spark, jobs: list[GroupJob], settings: TrainSettingsConf) -> pd.DataFrame:
+    """One Spark task per group (driver side); returns one outcome row per group."""
+    rows = [(j.marketplace, j.product_group) for j in jobs]
+    keys = spark.sparkContext.parallelize(rows, max(1, len(rows))).toDF(
+        "marketplace string, product_group string")
+    train_fn = make_train_fn({(j.marketplace, j.product_group): j for j in jobs})
+    profile = gpu_profile(spark, settings)
+    outcomes = keys.mapInPandas(train_fn, OUTCOME_DDL, profile=profile) if profile \
+        else keys.mapInPandas(train_fn, OUTCOME_DDL)
+    return outcomes.toPandas()   # one small row per group
