@@ -5,6 +5,8 @@ compact vocabulary tables; titles and descriptions are built from them with nois
 varied word order, synonyms, filler, offer tags), so that the 15 training labels are learnable
 from titles without being copied verbatim, and the downstream columns (plug, SIOC, browse
 category, ingestible, gift wrap) correlate with some training labels and not others.
+Popularity (view_count, has_reviews) follows the brand, the item type and a per-listing
+bestseller/new badge said in the title, plus heavy-tailed product and listing noise.
 
 Determinism: every random draw is a counter-based hash (splitmix64) of (seed, key, field), where
 the key is the product key for product attributes and the row id for listing noise. A row's
@@ -600,9 +602,18 @@ _PROFILE_FLAGS = {"w": "w", "M": "M", "U": "u", "Y": "k", "V": "V", "G": "G", "L
 _TIER_PRICE = {1: 0.55, 2: 0.8, 3: 1.0, 4: 1.45, 5: 2.3}
 
 _FILLERS = {
-    "en": "new|premium|2024|set of 2|free delivery|gift idea|top quality|limited edition|best seller|2 year warranty|uk stock",
-    "fr": "nouveauté|premium|2024|lot de 2|livraison gratuite|idée cadeau|qualité supérieure|édition limitée|meilleure vente|garantie 2 ans",
+    "en": "fast dispatch|premium|2024|set of 2|free delivery|gift idea|top quality|limited edition|great value|2 year warranty|uk stock",
+    "fr": "expédition rapide|premium|2024|lot de 2|livraison gratuite|idée cadeau|qualité supérieure|édition limitée|bon rapport qualité-prix|garantie 2 ans",
 }
+_TAGS = {  # listing badges said in the title: (bestseller words, new-listing words)
+    "en": ("Bestseller|Best Seller|#1 Best Seller", "New|New In|New Arrival"),
+    "fr": ("Meilleure vente|Top vente|Best-seller", "Nouveau|Nouveauté|Nouvelle collection"),
+}
+# Popularity (log1p view_count) = brand popularity + item-type demand + listing badge + noise, so
+# that about 55% of its variance within a group is explained by words of the title.
+_TAG_SHARES = (0.14, 0.12)       # P(bestseller badge), P(new-listing badge) per listing
+_TAG_VIEWS = (1.2, -0.7)         # log-views effect of each badge
+_ITEM_POP_SPREAD = 0.9           # item-type demand effects spread evenly over [-spread, spread]
 _OFFERS = {
     "en": "sale|special offer|deal|clearance|-10%|-20%|-25%|-30%|-50%",
     "fr": "promo|soldes|offre spéciale|prix choc|-10%|-20%|-25%|-30%|-50%",
@@ -632,13 +643,13 @@ _CALIBRATION_SEED = 0x5EED_CA1B  # fixed: high-value thresholds describe the gen
 
 (F_PAIR, F_GROUP, F_ITEM, F_BRAND, F_COLOR, F_SIZE, F_MATERIAL, F_STYLE, F_GENDER, F_POWER,
  F_HAZARD, F_PRICE, F_WEIGHT, F_POP, F_SIOC, F_GIFT, F_MODEL, F_NULL_COLOR, F_NULL_SIZE,
- F_NULL_MATERIAL, F_NULL_WEIGHT, F_NULL_PRICE) = range(1, 23)
+ F_NULL_MATERIAL, F_NULL_WEIGHT, F_NULL_PRICE, F_ITEM_POP) = range(1, 24)
 (F_OFFER, F_VIEWS, F_REVIEWS, F_TEMPLATE, F_CASE, F_SHOW_BRAND, F_SHOW_COLOR, F_SHOW_MATERIAL,
  F_SHOW_SIZE, F_SHOW_STYLE, F_SHOW_GENDER, F_SHOW_FILLER, F_SHOW_OFFER, F_SHOW_MODEL,
  F_SHOW_POWER, F_SYN_NOUN, F_SYN_COLOR, F_SYN_MATERIAL, F_SYN_SIZE, F_SYN_STYLE, F_SYN_GENDER,
  F_SYN_FILLER, F_SYN_OFFER, F_SYN_POWER, F_DESC_COUNT, F_DESC_VARIANT, F_DESC_USAGE,
  F_DESC_USAGE2, F_DESC_VERB, F_DIRTY, F_DIRTY_KIND, F_DIRTY_VARIANT, F_GENERIC,
- F_SYN_GENERIC) = range(101, 135)
+ F_SYN_GENERIC, F_TAG, F_TAG_POS, F_SYN_TAG) = range(101, 138)
 
 
 def _mix_int(x: int) -> int:
@@ -774,6 +785,7 @@ class _Tables:
     brand_names: np.ndarray
     brand_tier: np.ndarray
     brand_pop: np.ndarray
+    item_pop: np.ndarray         # log-views effect of the item type (fixed, seed-independent)
     brand_vowel: np.ndarray
     color_names: np.ndarray
     color_en: tuple[np.ndarray, np.ndarray]
@@ -798,7 +810,7 @@ class _Tables:
     gender_fr: tuple[np.ndarray, np.ndarray]
     profile_show_gender: np.ndarray  # [profile, gender]
     usage: dict[str, tuple[np.ndarray, np.ndarray]]
-    words: dict[str, tuple[np.ndarray, np.ndarray]]  # fillers/offers/power words per language
+    words: dict[str, tuple[np.ndarray, np.ndarray]]  # fillers/offers/power/badge words per language
 
 
 def _has_word(phrases: Sequence[str], noun: str) -> bool:
@@ -853,6 +865,17 @@ def _brand_table() -> tuple[list[tuple[str, float, float]], list[list[int]], lis
         weights.append(pops)
         brands.extend((name, _TIER_PRICE[int(tier)], pop) for (name, tier), pop in zip(entries, pops))
     return brands, options, weights
+
+
+def _item_popularity(item_start: np.ndarray) -> np.ndarray:
+    """Item-type demand effects on log views: within each group, the items (in a fixed hashed
+    order that does not depend on the catalog seed) get evenly spaced effects in
+    [-_ITEM_POP_SPREAD, _ITEM_POP_SPREAD]."""
+    out = np.zeros(int(item_start[-1]) + 1)  # trailing neutral entry
+    for lo, hi in zip(item_start[:-1], item_start[1:]):
+        order = np.argsort(_hash(_CALIBRATION_SEED, np.arange(lo, hi, dtype=np.int64), F_ITEM_POP), kind="stable")
+        out[lo + order] = np.linspace(-_ITEM_POP_SPREAD, _ITEM_POP_SPREAD, hi - lo)
+    return out
 
 
 def _item_weights(spec: dict) -> list[float]:
@@ -922,6 +945,7 @@ def _tables() -> _Tables:
         brand_names=np.array([b[0] for b in brands], dtype=object),
         brand_tier=np.array([b[1] for b in brands]),
         brand_pop=np.array([b[2] for b in brands]),
+        item_pop=_item_popularity(item_start),
         brand_vowel=np.array([b[0][0] in "AEIOUÉ" for b in brands]),
         color_names=_appended(color_names, ""),
         color_en=_padded([_syns(_COLORS[c][0]) for c in color_names]),
@@ -948,7 +972,8 @@ def _tables() -> _Tables:
         usage={lang: _padded([_syns(_GROUPS[g][f"usage_{lang}"]) for g in groups]) for lang in ("en", "fr")},
         words={f"{kind}_{lang}": _padded([_syns(text)]) for lang in ("en", "fr")
                for kind, text in (("filler", _FILLERS[lang]), ("offer", _OFFERS[lang]),
-                                  ("battery", _POWER_WORDS[lang][0]), ("mains", _POWER_WORDS[lang][1]))},
+                                  ("battery", _POWER_WORDS[lang][0]), ("mains", _POWER_WORDS[lang][1]),
+                                  ("bestseller", _TAGS[lang][0]), ("new", _TAGS[lang][1]))},
     )
 
 
@@ -1113,7 +1138,7 @@ def _power_words(u: Callable[[int], np.ndarray], lang: str, p: dict[str, np.ndar
 
 
 def _title_parts(seed: int, rows: np.ndarray, lang: str, p: dict[str, np.ndarray],
-                 on_offer: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+                 on_offer: np.ndarray, tag: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Title components for one language (each "" when omitted) and the noun synonym index."""
     t = _tables()
     u = functools.partial(_uniform, seed, rows)
@@ -1141,20 +1166,25 @@ def _title_parts(seed: int, rows: np.ndarray, lang: str, p: dict[str, np.ndarray
                     _pick(*t.words[f"offer_{lang}"], zero, u(F_SYN_OFFER))),
         power=_power_words(u, lang, p),
         model=_when(u(F_SHOW_MODEL) < model_share, _model_codes(p["model"])),
+        tag=np.select([tag == 1, tag == 2], [_pick(*t.words[f"bestseller_{lang}"], zero, u(F_SYN_TAG)),
+                                             _pick(*t.words[f"new_{lang}"], zero, u(F_SYN_TAG))], "").astype(object),
     )
     return parts, nouns["syn"]
 
 
 def _titles(seed: int, rows: np.ndarray, lang: str, p: dict[str, np.ndarray],
-            on_offer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Noisy titles of one language's rows (plus the chosen noun synonym index)."""
-    parts, syn = _title_parts(seed, rows, lang, p, on_offer)
+            on_offer: np.ndarray, tag: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Noisy titles of one language's rows (plus the chosen noun synonym index); a listing badge
+    (tag 1 bestseller, 2 new) opens or closes the title."""
+    parts, syn = _title_parts(seed, rows, lang, p, on_offer, tag)
     template = (_uniform(seed, rows, F_TEMPLATE) * len(_TEMPLATES[lang])).astype(np.int64)
     titles = np.empty(rows.size, dtype=object)
     for k, spec in enumerate(_TEMPLATES[lang]):
         idx = np.flatnonzero(template == k)
         if idx.size:
             titles[idx] = _compose(spec, {name: a[idx] for name, a in parts.items()})
+    badge, first = parts["tag"], _uniform(seed, rows, F_TAG_POS) < 0.5
+    titles = np.where(badge == "", titles, np.where(first, badge + " - " + titles, titles + " - " + badge))
     title_case = (_uniform(seed, rows, F_CASE) < 0.55) & (lang == "en")
     titles[:] = [_finish(s, tc) for s, tc in zip(titles, title_case)]
     return titles, syn
@@ -1307,8 +1337,12 @@ def generate_rows(row_ids: np.ndarray, n_rows: int, seed: int, pair_fraction: fl
     u = functools.partial(_uniform, seed, rows)
 
     on_offer = u(F_OFFER) < np.where(t.brand_tier[p["brand"]] <= 0.8, 0.28, 0.16)
-    log_views = (5.2 + np.log(t.brand_pop[p["brand"]]) - 0.3 * np.log(p["price_gbp"] / t.item_price[p["item"]])
-                 + 1.1 * p["pop_z"] + 0.5 * _normal(seed, rows, F_VIEWS) - 0.5 * lay.is_fr)
+    tag_u = u(F_TAG)  # listing badge: 1 bestseller, 2 new, 0 none
+    tag = np.select([tag_u < _TAG_SHARES[0], tag_u < _TAG_SHARES[0] + _TAG_SHARES[1]], [1, 2], 0)
+    log_views = (5.0 + np.log(t.brand_pop[p["brand"]]) + t.item_pop[p["item"]]
+                 + np.select([tag == 1, tag == 2], list(_TAG_VIEWS), 0.0)
+                 - 0.2 * np.log(p["price_gbp"] / t.item_price[p["item"]])
+                 + 0.75 * p["pop_z"] + 0.5 * _normal(seed, rows, F_VIEWS) - 0.4 * lay.is_fr)
     has_reviews = u(F_REVIEWS) < _sigmoid(1.3 * (log_views - 5.0))
 
     title = np.empty(rows.size, dtype=object)
@@ -1317,7 +1351,7 @@ def generate_rows(row_ids: np.ndarray, n_rows: int, seed: int, pair_fraction: fl
         idx = np.flatnonzero(mask)
         if idx.size:
             sub = {k: v[idx] for k, v in p.items()}
-            title[idx], syn = _titles(seed, rows[idx], lang, sub, on_offer[idx])
+            title[idx], syn = _titles(seed, rows[idx], lang, sub, on_offer[idx], tag[idx])
             description[idx] = _descriptions(seed, rows[idx], lang, sub, syn)
 
     price = np.where(lay.is_fr, _charm_price(p["price_gbp"] * FR_PRICE_FACTOR), _charm_price(p["price_gbp"]))

@@ -61,7 +61,7 @@ def train_one_group(job: GroupJob, device: str = "cpu") -> dict:
                          checkpoints, log=lambda line: log.info("%s %s", prefix, line))
     manifest = _manifest(job, vectors, data, result, settings, time.time() - started)
     save_group_model(folder, result.model, manifest)
-    return manifest
+    return read_manifest(folder)
 
 
 def _group_data(job: GroupJob, paths: Paths, vectors: WordVectors):

@@ -206,6 +206,31 @@ def test_labels_learnable_from_titles_and_gift_wrap_is_noise(catalog):
     assert abs(auc - 0.5) < 0.08
 
 
+def test_view_count_is_learnable_from_titles(catalog_20k):
+    """Popularity follows the brand, the item type and a bestseller/new badge said in the title,
+    so a bag-of-words ridge explains a good share of log1p(view_count) in every uk group."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import Ridge
+    from sklearn.metrics import r2_score
+
+    scores = {}
+    for group, rows in catalog_20k[catalog_20k["marketplace"] == "uk"].groupby("product_group"):
+        target = np.log1p(rows["view_count"].to_numpy(dtype=np.float64))
+        cut = int(0.7 * len(rows))
+        vectorizer = TfidfVectorizer(sublinear_tf=True)
+        x_train = vectorizer.fit_transform(rows["title"].iloc[:cut])
+        model = Ridge(alpha=1.0).fit(x_train, target[:cut])
+        scores[group] = r2_score(target[cut:], model.predict(vectorizer.transform(rows["title"].iloc[cut:])))
+    assert len(scores) == len(PRODUCT_GROUPS)
+    assert min(scores.values()) > 0.25, scores
+    badge = catalog_20k["title"].str.contains(r"(?i)\bbest.?seller\b|\bmeilleure vente\b|\btop vente\b")
+    assert 0.08 < badge.mean() < 0.25
+    views = catalog_20k["view_count"]
+    assert views[badge].median() > 2 * views[~badge].median()
+    reviewed = catalog_20k.groupby("has_reviews")["view_count"].median()
+    assert reviewed[True] > 3 * reviewed[False]  # reviews follow popularity
+
+
 # ---------------------------------------------------------------- dirty rows
 
 def test_dirty_rows_cover_every_kind_and_leave_the_rest_alone():

@@ -1,0 +1,128 @@
+"""Training dispatch, the model store and the quality floor, on a small generated catalog."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from mrnet.cli.common import RunRecord
+from mrnet.configuration import PipelineConfig, load_config
+from mrnet.groupdata import build_group_data
+from mrnet.model import encode_numpy
+from mrnet.modelstore import load_group_model
+from mrnet.quality import quality_rows
+from mrnet.schemas import CATALOG_PARTITIONS
+from mrnet.storage import TableStore
+from mrnet.synthetic import generate_rows
+from mrnet.train import GroupJob, gpu_profile, train_all_groups, train_one_group
+from mrnet.wordvectors import ChecksumMismatch, WordVectors, current_version
+
+pytestmark = pytest.mark.spark
+ROWS = 10000
+
+
+@pytest.fixture(scope="module")
+def pipeline(spark, tmp_path_factory):
+    """catalog → corpus → word2vec → labels in a temp warehouse (no training yet)."""
+    from mrnet import stages
+
+    root = tmp_path_factory.mktemp("train") / "warehouse"
+    cfg = load_config(PipelineConfig, overrides=[
+        f"storage.root={root}", "word2vec.min_count=5", "word2vec.vector_size=32",
+        "labels.min_labelled=20", "train.max_steps=600", "train.eval_every=150",
+        "train.checkpoint_every=150", "train.hidden=16", "train.lr=0.005"])
+    store = TableStore(spark, cfg.storage)
+    catalog = spark.createDataFrame(generate_rows(np.arange(ROWS), ROWS, seed=11))
+    store.write(catalog, "catalog", mode="overwrite", partition_by=CATALOG_PARTITIONS)
+    run = RunRecord.start("test", cfg)
+    for stage in (stages.corpus, stages.word2vec, stages.labels):
+        stage(spark, store, cfg, run)
+    return cfg, store
+
+
+def job_for(cfg, store, marketplace, group, version="mv-test") -> GroupJob:
+    vectors = current_version(Path(store.paths.word2vec(marketplace)))
+    versions = {t: store.version(t) for t in ("labels", "label_metadata", "corpus")}
+    return GroupJob(store.paths.root, version, marketplace, group, versions,
+                    f"{store.paths.word2vec(marketplace)}/{vectors['version']}", vars(cfg.train))
+
+
+def test_group_data_from_the_label_slice(pipeline):
+    cfg, store = pipeline
+    labels = store.read_pandas("labels")
+    labels = labels[(labels.marketplace == "uk") & (labels.product_group == "toys")]
+    meta = store.read_pandas("label_metadata")
+    meta = meta[(meta.marketplace == "uk") & (meta.product_group == "toys")]
+    tokens = store.read_pandas("corpus")
+    tokens = tokens[(tokens.marketplace == "uk") & (tokens.product_group == "toys")]
+    vectors = WordVectors.load(job_for(cfg, store, "uk", "toys").word_vectors_path)
+    data = build_group_data(labels, meta, tokens, vectors, max_samples_per_task=100)
+    dims = {t.name: (t.kind, t.dim) for t in data.tasks}
+    assert len(dims) == 15
+    assert dims["hazardous"] == ("binary", 2) and dims["price"] == ("regression", 1)
+    assert dims["tfidf"][1] == len(meta.set_index("task").loc["tfidf", "terms"])
+    assert all(len(d) <= 100 for d in data.train.values())
+    assert data.train["tfidf"].target.shape[1] == dims["tfidf"][1]
+    assert all(len(t) >= 1 for d in data.train.values() for t in d.tokens)
+
+
+def test_train_one_group_store_round_trip_and_checksum_refusal(pipeline, tmp_path):
+    cfg, store = pipeline
+    job = job_for(cfg, store, "fr", "kitchen")
+    manifest = train_one_group(job)
+    folder = Path(store.paths.group_model("mv-test", "fr", "kitchen"))
+    assert json.loads((folder / "manifest.json").read_text()) == json.loads(json.dumps(manifest))
+    assert manifest["dims"] == {"word": 32, "hidden": 16, "embedding": 32}
+    assert manifest["inputs"]["labels"] == store.version("labels")
+    assert {"accuracy", "baseline_accuracy"} <= set(manifest["metrics"]["color"])
+    vectors = WordVectors.load(job.word_vectors_path)
+    model, _ = load_group_model(folder, vectors)
+    seqs = [vectors.ids(["bouilloire", "inox"]), vectors.ids(["tasse", "bleu"])]
+    seqs = [s for s in seqs if len(s)]
+    first = encode_numpy(model, seqs)
+    again, _ = load_group_model(folder, vectors)
+    np.testing.assert_array_equal(first, encode_numpy(again, seqs))
+    assert first.shape == (len(seqs), 32)
+    other = WordVectors(vectors.vocab, vectors.vectors + 1.0)
+    with pytest.raises(ChecksumMismatch, match="refusing to load"):
+        load_group_model(folder, other)
+    assert train_one_group(job) == json.loads(json.dumps(manifest))   # stored: not retrained
+
+
+def test_quality_floor_loose(pipeline):
+    cfg, store = pipeline
+    job = job_for(cfg, store, "uk", "electronics", version="mv-quality")
+    job = GroupJob(**{**vars(job), "settings": {**job.settings, "max_steps": 1500, "hidden": 32}})
+    manifest = train_one_group(job)
+    rows = quality_rows("uk/electronics", manifest["tasks"], manifest["metrics"])
+    beaten = [r for r in rows if r["beats_baseline"]]
+    assert len(beaten) >= 0.6 * len(rows), [(r["task"], r["value"], r["baseline"]) for r in rows]
+    by_task = {r["task"]: r for r in rows}
+    assert by_task["item_type"]["value"] > by_task["item_type"]["baseline"] + 0.1
+    assert by_task["price"]["value"] > 0.1
+    assert by_task["tfidf"]["value"] < 1.1 * by_task["tfidf"]["baseline"]   # small data: near the mean
+
+
+def test_dispatch_reports_a_failing_group_without_stopping_the_others(spark, pipeline):
+    cfg, store = pipeline
+    good = job_for(cfg, store, "uk", "grocery", version="mv-dispatch")
+    bad = GroupJob(**{**vars(good), "product_group": "beauty",
+                      "word_vectors_path": "/nonexistent/vectors"})
+    outcomes = train_all_groups(spark, [good, bad], cfg.train).set_index("product_group")
+    assert outcomes.loc["grocery", "status"] == "ok"
+    assert outcomes.loc["beauty", "status"] == "failed"
+    assert "nonexistent" in outcomes.loc["beauty", "error"]
+    assert json.loads(outcomes.loc["grocery", "manifest"])["training"]["steps"] > 0
+
+
+def test_gpu_profile_only_where_executors_have_gpus(spark):
+    assert gpu_profile(spark, load_config(PipelineConfig).train) is None
+    spark.conf.set("spark.executor.resource.gpu.amount", "1")
+    try:
+        profile = gpu_profile(spark, load_config(PipelineConfig).train)
+        assert profile.taskResources["gpu"].amount == 1.0
+    finally:
+        spark.conf.unset("spark.executor.resource.gpu.amount")
