@@ -96,14 +96,17 @@ def bench_word2vec(context: dict) -> dict:
 
     _ensure_catalog(context)
     store = context["store"]
+    rows = sum(store.row_counts("catalog", "marketplace").values())
     sizes = [context["rows"] // 20, context["rows"] // 2]
     figures = {}
     for size in sizes:
         table = f"corpus_{size}"
-        store.write(build_corpus(store.read("catalog").limit(size)), table, mode="overwrite",
-                    partition_by=CORPUS_PARTITIONS)
+        sample = store.read("catalog").sample(fraction=min(1.0, size / rows), seed=1)
+        store.write(build_corpus(sample), table, mode="overwrite", partition_by=CORPUS_PARTITIONS)
         out = subprocess.run([sys.executable, "-c", WORD2VEC_PROBE, store.paths.root, table],
-                             capture_output=True, text=True, check=True)
+                             capture_output=True, text=True)
+        if out.returncode:
+            raise RuntimeError(f"word2vec probe failed: {out.stderr[-2000:]}")
         stats = json.loads(out.stdout.strip().splitlines()[-1])
         figures[f"rows_{size}_words"] = stats["words"]
         figures[f"rows_{size}_words_per_second"] = stats["words_per_second"]

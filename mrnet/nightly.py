@@ -18,6 +18,8 @@ CHAIN: list[tuple[str, Callable]] = [
     ("word2vec", stages.word2vec),
     ("labels", stages.labels),
     ("train", stages.train),
+    ("agnostic", stages.agnostic),
+    ("align", stages.align),
 ]
 
 

@@ -38,6 +38,15 @@ class Paths:
     def word_vectors(self, marketplace: str, version: str) -> str:
         return f"{self.word2vec(marketplace)}/{version}"
 
+    def groups_of(self, version: str, marketplace: str) -> str:
+        return f"{self.model_version(version)}/groups/{marketplace}"
+
+    def agnostic_model(self, version: str, marketplace: str) -> str:
+        return f"{self.model_version(version)}/agnostic/{marketplace}"
+
+    def align_model(self, version: str, side_a: str, side_b: str) -> str:
+        return f"{self.model_version(version)}/align/{side_a}-{side_b}"
+
     def checkpoints(self, version: str, marketplace: str, group: str) -> str:
         return f"{self.root}/checkpoints/{version}/{marketplace}/{group}"
 

@@ -125,3 +125,110 @@ def _select_groups(groups: list[tuple[str, str]], wanted: str | None) -> list[tu
     if not chosen:
         raise SystemExit(f"--groups {wanted!r} matches none of {[f'{m}/{g}' for m, g in groups]}")
     return chosen
+
+
+def current_model_version(store) -> str:
+    import json
+
+    pointer = Path(store.paths.models()) / "current.json"
+    if not pointer.exists():
+        raise SystemExit(f"no trained model version under {store.paths.models()}: run jobs/train.py first")
+    return json.loads(pointer.read_text())["model_version"]
+
+
+def agnostic(spark, store, cfg, run, args=None) -> dict:
+    """One sparse autoencoder per marketplace over its groups' vectors (paper 3.2)."""
+    import json
+
+    from mrnet.agnostic import batch_source, sample_group_vectors
+    from mrnet.autoencoders import (SparseAESettings, evaluate_sparse_ae, save_autoencoder,
+                                    settings_dict, train_sparse_ae)
+
+    model_version = current_model_version(store)
+    settings = cfg.agnostic
+    sample = sample_group_vectors(store.read("corpus"), store.paths.root, model_version,
+                                  settings.max_per_group, settings.seed,
+                                  int(cfg.spark.conf.get("spark.sql.shuffle.partitions", "8")))
+    version = store.write(sample, "agnostic_sample", mode="overwrite", partition_by=("marketplace",),
+                          metadata=run.metadata())
+    rows = store.row_counts("agnostic_sample", "marketplace")
+    groups_of = store.read_pandas("agnostic_sample", columns=["marketplace", "product_group"]) \
+        .drop_duplicates().groupby("marketplace")["product_group"].apply(sorted).to_dict()
+    figures = {}
+    for marketplace, groups in sorted(groups_of.items()):
+        index = {g: i for i, g in enumerate(groups)}
+        ae_settings = SparseAESettings(hidden=settings.hidden, rho=settings.rho, beta=settings.beta,
+                                       weight_decay=settings.weight_decay, lr=settings.lr,
+                                       epochs=settings.epochs, seed=settings.seed)
+        train_batches = batch_source(store, marketplace, index, settings.batch_size, ("train",))
+        model, history = train_sparse_ae(train_batches, len(groups), ae_settings,
+                                         log=lambda line: log.info("[agnostic %s] %s", marketplace, line))
+        held_out = batch_source(store, marketplace, index, 4096, ("valid", "test"))
+        metrics = evaluate_sparse_ae(model, held_out)
+        folder = Path(store.paths.agnostic_model(model_version, marketplace))
+        folder.mkdir(parents=True, exist_ok=True)
+        manifest = {"model_version": model_version, "marketplace": marketplace, "groups": groups,
+                    "dims": {"input": [len(groups), 128], "hidden": settings.hidden},
+                    "rho": settings.rho, "settings": settings_dict(ae_settings),
+                    "inputs": {"agnostic_sample": version, "corpus": store.version("corpus")},
+                    "metrics": metrics, "history": history}
+        save_autoencoder(model, folder / "model.safetensors", extra={"marketplace": marketplace})
+        (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, default=float))
+        (folder / "config.yaml").write_text((run.folder / "config.yaml").read_text())
+        figures[marketplace] = _agnostic_figures(metrics, settings.rho)
+        print(f"agnostic {marketplace}: {len(groups)} groups, {rows.get(marketplace, 0):,} products; "
+              f"{figures[marketplace]}", flush=True)
+    return {"rows": sum(rows.values()), "model_version": model_version, "marketplaces": figures,
+            "versions": {"agnostic_sample": version}}
+
+
+def _agnostic_figures(metrics: dict, rho: float) -> dict:
+    keys = ("reconstruction_sse", "baseline_group_mean_sse", "baseline_zero_sse",
+            "relative_to_baseline", "mean_activation")
+    return {**{k: round(float(metrics[k]), 4) for k in keys if k in metrics}, "rho": rho}
+
+
+def align(spark, store, cfg, run, args=None) -> dict:
+    """One multimodal autoencoder per marketplace pair (paper 5), with precision@k."""
+    import json
+
+    from mrnet.align import alignment_metrics, paired_vectors, read_pairs
+    from mrnet.autoencoders import (MultimodalSettings, save_autoencoder, settings_dict,
+                                    train_multimodal_ae)
+
+    model_version = current_model_version(store)
+    settings = cfg.align
+    figures, versions = {}, {}
+    for side_a, side_b in settings.pairs:
+        table = f"align_pairs_{side_a}_{side_b}"
+        pairs = paired_vectors(store.read("corpus"), store.read("catalog"), side_a, side_b,
+                               store.paths.root, model_version, settings.max_pairs,
+                               settings.test_fraction)
+        versions[table] = store.write(pairs, table, mode="overwrite", metadata=run.metadata())
+        train_a, train_b = read_pairs(store, table, "train")
+        test_a, test_b = read_pairs(store, table, "test")
+        if len(train_a) < 10 or len(test_a) < 2:
+            print(f"align {side_a}-{side_b}: only {len(train_a)} training pairs; skipped", flush=True)
+            continue
+        mm_settings = MultimodalSettings(hidden=settings.hidden, lr=settings.lr, epochs=settings.epochs,
+                                         batch_size=settings.batch_size, seed=settings.seed,
+                                         names=(side_a, side_b))
+        model, history = train_multimodal_ae(train_a, train_b, mm_settings,
+                                             log=lambda line: log.info("[align] %s", line))
+        metrics = alignment_metrics(model, test_a, test_b, train_a, train_b)
+        folder = Path(store.paths.align_model(model_version, side_a, side_b))
+        folder.mkdir(parents=True, exist_ok=True)
+        save_autoencoder(model, folder / "model.safetensors", extra={"pair": [side_a, side_b]})
+        (folder / "manifest.json").write_text(json.dumps({
+            "model_version": model_version, "pair": [side_a, side_b],
+            "dims": {"input": 2 * train_a.shape[1], "hidden": settings.hidden},
+            "settings": settings_dict(mm_settings), "inputs": {table: versions[table]},
+            "metrics": metrics, "history": history}, indent=2, default=float))
+        figures[f"{side_a}-{side_b}"] = {k: v for k, v in metrics.items()}
+        print(f"align {side_a}-{side_b}: {len(train_a):,} training pairs, {len(test_a):,} held out",
+              flush=True)
+        for method in ("mmae_a_to_b", "mmae_shared", "procrustes_a_to_b", "least_squares_a_to_b", "random"):
+            m = metrics[method]
+            print(f"  {method:<22} p@1={m['p@1']:.3f}  p@10={m['p@10']:.3f}", flush=True)
+    return {"rows": sum(len(v) for v in []) or None, "model_version": model_version,
+            "pairs": figures, "versions": versions}

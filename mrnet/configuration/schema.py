@@ -130,6 +130,35 @@ class TrainSettingsConf:
 
 
 @dataclass
+class AgnosticSettings:
+    """Ng's sparse autoencoder over the block-one-hot group vectors (paper 3.2)."""
+
+    hidden: int = 256
+    rho: float = 0.05
+    beta: float = 3.0
+    weight_decay: float = 1e-4
+    lr: float = 0.005
+    epochs: int = 60
+    batch_size: int = 512          # >= hidden keeps the exact reconstruction term cheap
+    max_per_group: int = 500_000   # the paper's balanced sample per group
+    seed: int = 0
+
+
+@dataclass
+class AlignSettings:
+    """The multimodal autoencoder across languages (paper 5)."""
+
+    pairs: list[list[str]] = field(default_factory=lambda: [["uk", "fr"]])
+    hidden: int = 256
+    lr: float = 0.001
+    epochs: int = 30
+    batch_size: int = 256
+    max_pairs: int = 500_000
+    test_fraction: float = 0.2
+    seed: int = 0
+
+
+@dataclass
 class PipelineConfig:
     """The whole resolved configuration; each job uses the sections it needs."""
 
@@ -143,3 +172,5 @@ class PipelineConfig:
     tasks: dict[str, TaskSpecConf] = field(default_factory=dict)
     labels: LabelSettings = field(default_factory=LabelSettings)
     train: TrainSettingsConf = field(default_factory=TrainSettingsConf)
+    agnostic: AgnosticSettings = field(default_factory=AgnosticSettings)
+    align: AlignSettings = field(default_factory=AlignSettings)

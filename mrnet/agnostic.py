@@ -1,0 +1,69 @@
+"""The PG-agnostic stage: a balanced sample of group vectors → one sparse autoencoder per
+marketplace (G blocks of 128 → 256 hidden units), streamed from Delta in batches."""
+from __future__ import annotations
+
+import logging
+from typing import Callable, Iterator
+
+import numpy as np
+import pandas as pd
+import pyarrow.compute as pc
+from pyspark.sql import DataFrame, Window
+from pyspark.sql import functions as F
+
+from mrnet.embedder import STATUS_OK, bundle_for, embed_group
+from mrnet.splits import split_column
+
+log = logging.getLogger("mrnet")
+SAMPLE_DDL = "marketplace string, product_group string, product_id string, embedding_pg array<float>"
+
+
+def make_group_vector_fn(root: str, model_version: str) -> Callable:
+    """Runs on the driver; returns the executors' function: title tokens → group vectors."""
+
+    def group_vectors(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        bundle = bundle_for(root, model_version)
+        for batch in batches:
+            for (marketplace, group), rows in batch.groupby(["marketplace", "product_group"]):
+                vectors, status = embed_group(bundle, marketplace, group, list(rows["title_tokens"]))
+                ok = np.array(status) == STATUS_OK
+                yield pd.DataFrame({"marketplace": marketplace, "product_group": group,
+                                    "product_id": rows["product_id"].to_numpy()[ok],
+                                    "embedding_pg": list(vectors[ok])})
+
+    return group_vectors
+
+
+def balanced_sample(corpus: DataFrame, max_per_group: int) -> DataFrame:
+    """At most ``max_per_group`` products per (marketplace, group), chosen by a stable hash."""
+    order = Window.partitionBy("marketplace", "product_group").orderBy(F.crc32("product_id"), "product_id")
+    return corpus.withColumn("_rank", F.row_number().over(order)).filter(F.col("_rank") <= max_per_group)
+
+
+def sample_group_vectors(corpus: DataFrame, root: str, model_version: str, max_per_group: int,
+                         seed: int, partitions: int) -> DataFrame:
+    """Group vectors of the balanced sample, shuffled so that every file mixes the groups."""
+    sample = balanced_sample(corpus.select("marketplace", "product_group", "product_id", "title_tokens"),
+                             max_per_group).drop("_rank")
+    vectors = sample.mapInPandas(make_group_vector_fn(root, model_version), SAMPLE_DDL)
+    shuffled = (vectors.withColumn("_key", F.rand(seed)).repartition(partitions, "_key")
+                .sortWithinPartitions("_key").drop("_key"))
+    return shuffled.withColumn("split", split_column(0.1, 0.1))
+
+
+def batch_source(store, marketplace: str, groups: dict[str, int], batch_size: int,
+                 splits: tuple[str, ...]) -> Callable[[], Iterator[tuple[np.ndarray, np.ndarray]]]:
+    """A fresh stream of (x (B, 128), g (B,)) batches of one marketplace per call (one epoch)."""
+
+    def batches():
+        condition = (pc.field("marketplace") == marketplace) & pc.field("split").isin(list(splits))
+        for record_batch in store.iter_batches("agnostic_sample", ["product_group", "embedding_pg"],
+                                               batch_size=batch_size, filter=condition):
+            if record_batch.num_rows == 0:
+                continue
+            flat = record_batch.column("embedding_pg").flatten().to_numpy(zero_copy_only=False)
+            x = flat.reshape(record_batch.num_rows, -1).astype(np.float32, copy=False)
+            g = np.array([groups[name] for name in record_batch.column("product_group").to_pylist()])
+            yield x, g
+
+    return batches

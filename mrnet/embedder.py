@@ -1,0 +1,138 @@
+"""Title tokens → PG-specific, PG-agnostic and language-aligned vectors, with every model of a
+model version loaded once per Python worker (cached by root and version) and reused by every
+Arrow batch. Used by the agnostic, align and score stages on the executors.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from mrnet.model import encode_numpy
+from mrnet.modelstore import load_group_model
+from mrnet.paths import Paths
+from mrnet.wordvectors import WordVectors
+
+STATUS_OK = "ok"
+STATUS_NO_TOKENS = "no_known_tokens"
+STATUS_EMPTY = "empty_title"
+STATUS_UNKNOWN_GROUP = "unknown_group"
+
+_BUNDLES: dict[tuple[str, str], "ModelBundle"] = {}
+_LOCK = threading.Lock()
+
+
+def bundle_for(root: str, model_version: str) -> "ModelBundle":
+    """The worker's one bundle for this model version (built on first use)."""
+    key = (root, model_version)
+    with _LOCK:
+        if key not in _BUNDLES:
+            _BUNDLES[key] = ModelBundle(Paths(root), model_version)
+        return _BUNDLES[key]
+
+
+class ModelBundle:
+    """The models of one version, each loaded on first use and then kept."""
+
+    def __init__(self, paths: Paths, model_version: str):
+        self.paths, self.model_version = paths, model_version
+        self._groups: dict = {}
+        self._vectors: dict = {}
+        self._agnostic: dict = {}
+        self._aligners: dict = {}
+
+    def group_model(self, marketplace: str, group: str):
+        """(model, word vectors) of a group, or None when the version has no model for it."""
+        key = (marketplace, group)
+        if key not in self._groups:
+            folder = Path(self.paths.group_model(self.model_version, marketplace, group))
+            self._groups[key] = self._load_group(folder) if (folder / "manifest.json").exists() else None
+        return self._groups[key]
+
+    def _load_group(self, folder: Path):
+        manifest = json.loads((folder / "manifest.json").read_text())
+        path = manifest["word_vectors"]["path"]
+        if path not in self._vectors:
+            self._vectors[path] = WordVectors.load(path)
+        model, _ = load_group_model(folder, self._vectors[path])
+        return model, self._vectors[path]
+
+    def agnostic(self, marketplace: str):
+        """(sparse autoencoder, {group: block index}) of a marketplace, or None."""
+        if marketplace not in self._agnostic:
+            from mrnet.autoencoders import load_autoencoder
+
+            folder = Path(self.paths.agnostic_model(self.model_version, marketplace))
+            if (folder / "manifest.json").exists():
+                groups = json.loads((folder / "manifest.json").read_text())["groups"]
+                model = load_autoencoder(folder / "model.safetensors")
+                self._agnostic[marketplace] = (model, {g: i for i, g in enumerate(groups)})
+            else:
+                self._agnostic[marketplace] = None
+        return self._agnostic[marketplace]
+
+    def aligner(self, marketplace: str):
+        """(multimodal autoencoder, "a" or "b") of the first pair naming the marketplace, or None."""
+        if marketplace not in self._aligners:
+            from mrnet.autoencoders import load_autoencoder
+
+            self._aligners[marketplace] = None
+            root = Path(self.paths.model_version(self.model_version)) / "align"
+            for folder in sorted(root.glob("*-*")) if root.exists() else []:
+                side_a, side_b = folder.name.split("-", 1)
+                if marketplace in (side_a, side_b) and (folder / "model.safetensors").exists():
+                    model = load_autoencoder(folder / "model.safetensors")
+                    self._aligners[marketplace] = (model, "a" if marketplace == side_a else "b")
+                    break
+        return self._aligners[marketplace]
+
+
+def embed_group(bundle: ModelBundle, marketplace: str, group: str, token_lists) -> tuple[np.ndarray, list[str]]:
+    """(N, 2H) float32 group vectors (NaN rows where none can be made) and a status per row."""
+    loaded = bundle.group_model(marketplace, group)
+    n = len(token_lists)
+    if loaded is None:
+        return np.full((n, 0), np.nan, np.float32), [STATUS_UNKNOWN_GROUP] * n
+    model, vectors = loaded
+    ids = [vectors.ids(tokens) if tokens is not None else np.empty(0, np.int32) for tokens in token_lists]
+    status = [STATUS_OK if len(i) else (STATUS_EMPTY if tokens is None or len(tokens) == 0 else STATUS_NO_TOKENS)
+              for i, tokens in zip(ids, token_lists)]
+    out = np.full((n, model.embedding_dim), np.nan, np.float32)
+    known = [k for k, i in enumerate(ids) if len(i)]
+    if known:
+        with torch.inference_mode():
+            out[known] = encode_numpy(model, [ids[k] for k in known])
+    return out, status
+
+
+def embed_agnostic(bundle: ModelBundle, marketplace: str, group: str, group_vectors: np.ndarray) -> np.ndarray | None:
+    """(N, 256) PG-agnostic vectors of one group's rows (NaN rows stay NaN), or None."""
+    loaded = bundle.agnostic(marketplace)
+    if loaded is None or group not in loaded[1] or group_vectors.shape[1] == 0:
+        return None
+    model, index = loaded
+    out = np.full((len(group_vectors), model.config()["hidden"]), np.nan, np.float32)
+    ok = ~np.isnan(group_vectors).any(axis=1)
+    if ok.any():
+        g = np.full(int(ok.sum()), index[group], np.int64)
+        with torch.inference_mode():
+            out[ok] = model.embed(group_vectors[ok], g)
+    return out
+
+
+def embed_aligned(bundle: ModelBundle, marketplace: str, agnostic: np.ndarray | None) -> np.ndarray | None:
+    """(N, 256) vectors in the shared cross-language space of the marketplace's pair, or None."""
+    loaded = bundle.aligner(marketplace)
+    if loaded is None or agnostic is None:
+        return None
+    model, side = loaded
+    out = np.full((len(agnostic), model.config()["hidden"]), np.nan, np.float32)
+    ok = ~np.isnan(agnostic).any(axis=1)
+    if ok.any():
+        with torch.inference_mode():
+            shared = model.shared(x_a=agnostic[ok]) if side == "a" else model.shared(x_b=agnostic[ok])
+        out[ok] = np.asarray(shared, np.float32)
+    return out
