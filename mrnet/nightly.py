@@ -20,6 +20,7 @@ CHAIN: list[tuple[str, Callable]] = [
     ("train", stages.train),
     ("agnostic", stages.agnostic),
     ("align", stages.align),
+    ("score", stages.score),
 ]
 
 

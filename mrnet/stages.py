@@ -232,3 +232,34 @@ def align(spark, store, cfg, run, args=None) -> dict:
             print(f"  {method:<22} p@1={m['p@1']:.3f}  p@10={m['p@10']:.3f}", flush=True)
     return {"rows": sum(len(v) for v in []) or None, "model_version": model_version,
             "pairs": figures, "versions": versions}
+
+
+def score(spark, store, cfg, run, args=None) -> dict:
+    """Every catalog row → one row of the embeddings table (full or incremental)."""
+    from datetime import datetime, timezone
+
+    from mrnet.score import EMBEDDINGS_PARTITIONS, incremental_rows, score_catalog
+
+    model_version = getattr(args, "model_version", None) or cfg.score.model_version \
+        or current_model_version(store)
+    incremental = bool(getattr(args, "incremental", False) or cfg.score.incremental)
+    scored_at = datetime.now(timezone.utc)
+    catalog = store.read("catalog")
+    if incremental and store.exists("embeddings"):
+        read_version = store.version("embeddings")
+        rows = incremental_rows(catalog, store.read("embeddings", version=read_version),
+                                store.paths.root, model_version, scored_at)
+        version = store.write(rows, "embeddings", mode="overwrite_partitions",
+                              partition_by=EMBEDDINGS_PARTITIONS, expected_version=read_version,
+                              metadata={**run.metadata(), "mrnet.model_version": model_version})
+    else:
+        version = store.write(score_catalog(catalog, store.paths.root, model_version, scored_at),
+                              "embeddings", mode="overwrite", partition_by=EMBEDDINGS_PARTITIONS,
+                              metadata={**run.metadata(), "mrnet.model_version": model_version})
+    statuses = {r["status"]: r["count"] for r in
+                store.read("embeddings", version=version).groupBy("status").count().collect()}
+    total = sum(statuses.values())
+    print(f"score: {total:,} rows in embeddings@v{version} (model {model_version}); status {statuses}",
+          flush=True)
+    return {"rows": total, "model_version": model_version, "incremental": incremental,
+            "status": statuses, "versions": {"embeddings": version, "catalog": store.version("catalog")}}

@@ -159,6 +159,12 @@ class AlignSettings:
 
 
 @dataclass
+class ScoreSettings:
+    incremental: bool = False       # rescore only new / changed titles (and a new model version)
+    model_version: str = ""         # "": models/current.json
+
+
+@dataclass
 class PipelineConfig:
     """The whole resolved configuration; each job uses the sections it needs."""
 
@@ -174,3 +180,4 @@ class PipelineConfig:
     train: TrainSettingsConf = field(default_factory=TrainSettingsConf)
     agnostic: AgnosticSettings = field(default_factory=AgnosticSettings)
     align: AlignSettings = field(default_factory=AlignSettings)
+    score: ScoreSettings = field(default_factory=ScoreSettings)

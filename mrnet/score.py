@@ -1,0 +1,132 @@
+"""Scoring every catalog title into the ``embeddings`` table (DESIGN.md, data contracts).
+
+The executors' function works on Arrow record batches (``mapInArrow``): titles are tokenized a
+batch at a time, every model of the version is loaded once per Python worker (``bundle_for``),
+rows are encoded per (marketplace, group) in length-sorted mini-batches, and the vectors leave as
+Arrow list arrays built from flat float32 buffers — no per-row Python objects for the floats.
+Every input row yields exactly one output row; where a vector cannot be made it is null and
+``status`` says why.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Callable, Iterator
+
+import numpy as np
+import pyarrow as pa
+from pyspark.sql import DataFrame, Window
+from pyspark.sql import functions as F
+
+from mrnet.embedder import (STATUS_EMPTY, bundle_for, embed_agnostic, embed_aligned,
+                            embed_group)
+
+EMBEDDINGS_PARTITIONS = ("marketplace", "product_group")
+EMBEDDINGS_DDL = ("product_id string, marketplace string, product_group string, title_hash string, "
+                  "model_version string, scored_at timestamp, status string, "
+                  "embedding_pg array<float>, embedding array<float>, embedding_aligned array<float>")
+INPUT_COLUMNS = ["product_id", "marketplace", "product_group", "title", "title_hash"]
+
+
+def title_hash_column(title="title"):
+    """A stable hash of the (ingest-normalised) title, computed by Spark itself."""
+    return F.substring(F.sha2(F.coalesce(F.col(title), F.lit("")), 256), 1, 16)
+
+
+def make_score_fn(root: str, model_version: str, scored_at: datetime) -> Callable:
+    """Runs on the driver; returns the mapInArrow function that scores on the executors."""
+
+    def score_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        import torch
+
+        from mrnet.text import tokenize_many
+
+        torch.set_num_threads(1)   # one thread per Spark task (STACK.md, trap 8)
+        bundle = bundle_for(root, model_version)
+        for batch in batches:
+            yield _score_batch(bundle, batch, tokenize_many, model_version, scored_at)
+
+    return score_batches
+
+
+def _score_batch(bundle, batch: pa.RecordBatch, tokenize_many, model_version: str,
+                 scored_at: datetime) -> pa.RecordBatch:
+    n = batch.num_rows
+    marketplace = np.asarray(batch.column("marketplace").to_pylist(), dtype=object)
+    group = np.asarray(batch.column("product_group").to_pylist(), dtype=object)
+    tokens = tokenize_many(batch.column("title"))
+    status = np.full(n, STATUS_EMPTY, dtype=object)
+    vectors = {"embedding_pg": None, "embedding": None, "embedding_aligned": None}
+    keys = marketplace.astype(str) + "\x1f" + group.astype(str)
+    for key in np.unique(keys):
+        rows = np.flatnonzero(keys == key)
+        mp, pg = key.split("\x1f", 1)
+        pg_vectors, pg_status = embed_group(bundle, mp, pg, [tokens[i] for i in rows])
+        status[rows] = pg_status
+        agnostic = embed_agnostic(bundle, mp, pg, pg_vectors)
+        aligned = embed_aligned(bundle, mp, agnostic)
+        for name, part in (("embedding_pg", pg_vectors), ("embedding", agnostic),
+                           ("embedding_aligned", aligned)):
+            vectors[name] = _place(vectors[name], part, rows, n)
+    columns = {
+        "product_id": batch.column("product_id"), "marketplace": batch.column("marketplace"),
+        "product_group": batch.column("product_group"), "title_hash": batch.column("title_hash"),
+        "model_version": pa.array([model_version] * n, pa.string()),
+        "scored_at": pa.array(np.full(n, np.datetime64(scored_at.replace(tzinfo=None), "us")),
+                              pa.timestamp("us", tz="UTC")),
+        "status": pa.array(status.tolist(), pa.string()),
+        **{name: _list_array(matrix, n) for name, matrix in vectors.items()},
+    }
+    return pa.RecordBatch.from_pydict(columns)
+
+
+def _place(matrix: np.ndarray | None, part: np.ndarray | None, rows: np.ndarray, n: int):
+    """Copy one group's (rows, d) vectors into the batch's (n, d) matrix (NaN = no vector)."""
+    if part is None or part.shape[1] == 0:
+        return matrix
+    if matrix is None:
+        matrix = np.full((n, part.shape[1]), np.nan, np.float32)
+    matrix[rows] = part
+    return matrix
+
+
+def _list_array(matrix: np.ndarray | None, n: int) -> pa.Array:
+    """Rows of ``matrix`` as an Arrow list<float>; rows with NaN (or no matrix) are null."""
+    if matrix is None:
+        return pa.nulls(n, pa.list_(pa.float32()))
+    valid = ~np.isnan(matrix).any(axis=1)
+    lengths = np.where(valid, matrix.shape[1], 0)
+    offsets = pa.array(np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32))
+    values = pa.array(matrix[valid].ravel())
+    return pa.ListArray.from_arrays(offsets, values, mask=pa.array(~valid))
+
+
+def score_catalog(catalog: DataFrame, root: str, model_version: str, scored_at: datetime) -> DataFrame:
+    """Every catalog row → one embeddings row."""
+    rows = catalog.select(*INPUT_COLUMNS[:4]).withColumn("title_hash", title_hash_column())
+    return rows.mapInArrow(make_score_fn(root, model_version, scored_at), EMBEDDINGS_DDL)
+
+
+def incremental_rows(catalog: DataFrame, existing: DataFrame, root: str, model_version: str,
+                     scored_at: datetime) -> DataFrame:
+    """The new rows of every (marketplace, group) partition that changed since the last run.
+
+    A row changes when its product is new, its title hash differs or it was scored by another
+    model version; a partition also changes when one of its products left the catalog. In a
+    changed partition, unchanged rows are carried over as they were and changed rows are
+    rescored; unchanged partitions produce nothing (the caller replaces exactly the partitions
+    written, so they are kept as they are).
+    """
+    keys = ["marketplace", "product_group", "product_id"]
+    current = catalog.select(*INPUT_COLUMNS[:4]).withColumn("title_hash", title_hash_column())
+    old = existing.select(*keys, F.col("title_hash").alias("_old_hash"),
+                          F.col("model_version").alias("_old_version"))
+    joined = current.join(old, keys, "full_outer").withColumn(
+        "_changed", F.col("title") .isNull() | F.col("_old_hash").isNull()
+        | (F.col("_old_hash") != F.col("title_hash")) | (F.col("_old_version") != model_version))
+    window = Window.partitionBy("marketplace", "product_group")
+    flagged = joined.withColumn("_partition_changed", F.max("_changed").over(window)).filter(
+        F.col("_partition_changed") & F.col("title").isNotNull())
+    rescored = score_catalog(flagged.filter("_changed").select(*INPUT_COLUMNS[:4]), root,
+                             model_version, scored_at)
+    kept = existing.join(flagged.filter(~F.col("_changed")).select(*keys), keys, "left_semi")
+    return rescored.unionByName(kept.select(*rescored.columns))
