@@ -110,7 +110,8 @@ def _check_classifiers(classifiers: Iterable[str]) -> tuple[str, ...]:
     return out
 
 
-def _encode_labels(y, kind: str, min_count: int, notes: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+def _encode_labels(y, kind: str, min_count: int,
+                   notes: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
     """``(kept row positions, encoded labels 0..C-1 of the kept rows, classes, dropped classes)``.
 
     Drops unlabelled rows and classes with fewer than ``min_count`` examples (each noted)."""
@@ -135,7 +136,8 @@ def _encode_labels(y, kind: str, min_count: int, notes: list[str]) -> tuple[np.n
     encoded = remap[inverse[keep_class[inverse]]].astype(np.int64)
     classes = classes[keep_class]
     if kind == "binary" and len(classes) != 2:
-        raise ValueError(f"a binary task needs exactly 2 classes (after dropping rare ones), got {len(classes)}")
+        raise ValueError("a binary task needs exactly 2 classes (after dropping rare ones), "
+                         f"got {len(classes)}")
     if len(classes) < 2:
         raise ValueError(f"need at least 2 classes, got {len(classes)}")
     return rows, encoded, classes, dropped
@@ -523,7 +525,8 @@ def _counts(values) -> dict:
     return {str(v): int(c) for v, c in zip(vals, counts)}
 
 
-def overlap_survival(max_overlap: np.ndarray, labels=None, thetas: Sequence[float] = SURVIVAL_THETAS) -> list[dict]:
+def overlap_survival(max_overlap: np.ndarray, labels=None,
+                     thetas: Sequence[float] = SURVIVAL_THETAS) -> list[dict]:
     """For each threshold: how many test products have ``max_overlap <= theta`` (and their
     classes when ``labels`` are given)."""
     out = []
@@ -624,6 +627,12 @@ def _md(text) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def _yes_no(v):
+    if isinstance(v, (bool, np.bool_)):
+        return "yes" if v else "no"
+    return v
+
+
 def neighbour_markdown(table: pd.DataFrame, heading: str = "Nearest neighbours") -> str:
     """A markdown section per query of a :func:`neighbour_table` /
     :func:`cross_language_neighbours` frame: the query title (and group), then its neighbours
@@ -642,8 +651,7 @@ def neighbour_markdown(table: pd.DataFrame, heading: str = "Nearest neighbours")
         lines.append("|---:|---|---:|" + "---|" * len(extra))
         for r in part.itertuples(index=False):
             cells = [str(r.rank), _md(r.neighbour_title), f"{r.distance:.4f}"]
-            cells += [_md("yes" if getattr(r, c) is True else "no" if getattr(r, c) is False
-                          else getattr(r, c)) for c in extra]
+            cells += [_md(_yes_no(getattr(r, c))) for c in extra]
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines)

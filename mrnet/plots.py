@@ -114,10 +114,11 @@ def projection(vectors, labels, path, title: str = "Embeddings", max_points: int
     other = ~np.isin(labels, shown)
     if other.any():
         ax.scatter(xy[other, 0], xy[other, 1], s=4, c="lightgrey", label=f"other ({len(order) - len(shown)})")
-    cmap = matplotlib.colormaps["tab20"]
+    cmap = matplotlib.colormaps["tab10" if len(shown) <= 10 else "tab20"]
     for i, name in enumerate(shown):
         m = labels == name
-        ax.scatter(xy[m, 0], xy[m, 1], s=5, color=cmap(i % 20), label=f"{name} ({int(m.sum())})", alpha=0.8)
+        ax.scatter(xy[m, 0], xy[m, 1], s=5, color=cmap(i % cmap.N), alpha=0.8,
+                   label=f"{name} ({int(m.sum())})")
     ax.set_xlabel(axes[0])
     ax.set_ylabel(axes[1])
     ax.set_title(f"{title} — {method.upper()}, {len(x)} products")

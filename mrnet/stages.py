@@ -159,7 +159,8 @@ def agnostic(spark, store, cfg, run, args=None) -> dict:
         index = {g: i for i, g in enumerate(groups)}
         ae_settings = SparseAESettings(hidden=settings.hidden, rho=settings.rho, beta=settings.beta,
                                        weight_decay=settings.weight_decay, lr=settings.lr,
-                                       epochs=settings.epochs, seed=settings.seed)
+                                       epochs=settings.epochs, seed=settings.seed,
+                                       block_dim=2 * cfg.train.hidden)
         train_batches = batch_source(store, marketplace, index, settings.batch_size, ("train",))
         model, history = train_sparse_ae(train_batches, len(groups), ae_settings,
                                          log=lambda line: log.info("[agnostic %s] %s", marketplace, line))
@@ -168,7 +169,7 @@ def agnostic(spark, store, cfg, run, args=None) -> dict:
         folder = Path(store.paths.agnostic_model(model_version, marketplace))
         folder.mkdir(parents=True, exist_ok=True)
         manifest = {"model_version": model_version, "marketplace": marketplace, "groups": groups,
-                    "dims": {"input": [len(groups), 128], "hidden": settings.hidden},
+                    "dims": {"input": [len(groups), 2 * cfg.train.hidden], "hidden": settings.hidden},
                     "rho": settings.rho, "settings": settings_dict(ae_settings),
                     "inputs": {"agnostic_sample": version, "corpus": store.version("corpus")},
                     "metrics": metrics, "history": history}

@@ -50,3 +50,25 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared catalogs not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+SMALL_PIPELINE = [
+    "synthetic.rows=4000", "synthetic.dirty_fraction=0.0", "word2vec.min_count=3",
+    "word2vec.vector_size=32", "labels.min_labelled=10", "train.hidden=16",
+    "train.max_steps=300", "train.eval_every=100", "train.checkpoint_every=100", "train.lr=0.005",
+    "agnostic.hidden=32", "agnostic.epochs=20", "align.hidden=32", "align.epochs=20",
+]
+
+
+@pytest.fixture(scope="session")
+def small_pipeline(spark, tmp_path_factory):
+    """The whole nightly chain, once, on a small generated catalog: (cfg, store, outcomes)."""
+    from mrnet.configuration import PipelineConfig, load_config
+    from mrnet.nightly import run_chain
+    from mrnet.storage import TableStore
+
+    root = tmp_path_factory.mktemp("pipeline") / "warehouse"
+    cfg = load_config(PipelineConfig, overrides=[f"storage.root={root}", *SMALL_PIPELINE])
+    store = TableStore(spark, cfg.storage)
+    outcomes = run_chain(spark, store, cfg)
+    return cfg, store, outcomes

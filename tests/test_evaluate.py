@@ -3,8 +3,6 @@ sklearn / numpy / python computations of the same thing (no Spark)."""
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,6 +10,7 @@ from scipy.stats import hypergeom
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -196,8 +195,6 @@ def test_compare_on_split_matches_a_direct_fit():
     res = ev.compare_on_split(v, t, y, train, test, "binary", n_estimators=20)
     model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=1000, random_state=0))
     model.fit(v[train], y[train])
-    from sklearn.metrics import roc_auc_score
-
     want = roc_auc_score(y[test], model.decision_function(v[test]))
     assert res["scores"]["mrnet_logreg"]["mean"] == pytest.approx(want, abs=1e-12)
     assert res["n_train"] == len(train) and res["n_test"] == len(test) and res["folds"] == 1
@@ -314,5 +311,5 @@ def test_plots_write_pngs(tmp_path, binary_result):
 
 
 def test_projection_tsne_small(tmp_path):
-    v, _, y = _task(n=120, seed=14)
+    v, _, y = _task(n=60, seed=14)
     assert _is_png(plots.projection(v, y, tmp_path / "tsne.png", "t-SNE", method="tsne"))

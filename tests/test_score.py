@@ -1,0 +1,122 @@
+"""Scoring: one row per catalog row, vectors equal to the training forward pass, statuses,
+re-runs and incremental runs; and the end-to-end nightly chain that produced them."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mrnet.cli.common import RunRecord
+from mrnet.embedder import ModelBundle
+from mrnet.model import encode_numpy
+from mrnet.score import EMBEDDINGS_DDL, score_catalog
+from mrnet.stages import current_model_version, score
+from mrnet.text import tokenize
+from mrnet.paths import Paths
+
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
+
+
+def test_nightly_chain_ran_every_stage(small_pipeline):
+    _, store, outcomes = small_pipeline
+    assert [o.stage for o in outcomes] == ["ingest", "corpus", "word2vec", "labels", "train",
+                                           "agnostic", "align", "score"]
+    for table in ("catalog", "corpus", "labels", "label_metadata", "agnostic_sample", "embeddings"):
+        assert store.exists(table), table
+
+
+def test_one_row_per_catalog_row_with_the_contract_schema(small_pipeline):
+    _, store, _ = small_pipeline
+    embeddings = store.read("embeddings")
+    expected = [tuple(c.split(" ", 1)) for c in EMBEDDINGS_DDL.split(", ")]
+    assert [(f.name, f.dataType.simpleString()) for f in embeddings.schema] == expected
+    pdf = store.read_pandas("embeddings")
+    catalog = store.read_pandas("catalog", columns=["marketplace", "product_id"])
+    assert len(pdf) == len(catalog)
+    assert set(zip(pdf.marketplace, pdf.product_id)) == set(zip(catalog.marketplace, catalog.product_id))
+    ok = pdf[pdf.status == "ok"]
+    assert len(ok) > 0.95 * len(pdf)
+    assert ok.embedding_pg.map(len).eq(32).all() and ok.embedding.map(len).eq(32).all()
+    assert ok.embedding_aligned.map(len).eq(32).all()
+    not_ok = pdf[pdf.status != "ok"]
+    assert not_ok.embedding_pg.isna().all()                 # never a silent zero vector
+
+
+def test_vectors_equal_the_training_forward_pass(small_pipeline):
+    cfg, store, _ = small_pipeline
+    version = current_model_version(store)
+    pdf = store.read_pandas("embeddings").merge(
+        store.read_pandas("catalog", columns=["marketplace", "product_id", "title"]),
+        on=["marketplace", "product_id"])
+    rows = pdf[(pdf.marketplace == "fr") & (pdf.product_group == "toys") & (pdf.status == "ok")].head(200)
+    bundle = ModelBundle(Paths(store.paths.root), version)
+    model, vectors = bundle.group_model("fr", "toys")
+    expected = encode_numpy(model, [vectors.ids(tokenize(t)) for t in rows.title])
+    np.testing.assert_allclose(np.stack(rows.embedding_pg.to_numpy()), expected, atol=1e-5)
+    model_ae, index = bundle.agnostic("fr")
+    agnostic = model_ae.embed(expected, np.full(len(expected), index["toys"]))
+    np.testing.assert_allclose(np.stack(rows.embedding.to_numpy()), agnostic, atol=1e-5)
+
+
+def test_statuses_for_rows_that_cannot_be_embedded(spark, small_pipeline):
+    _, store, _ = small_pipeline
+    version = current_model_version(store)
+    catalog = spark.createDataFrame(pd.DataFrame({
+        "product_id": ["a", "b", "c", "d"], "marketplace": ["uk", "uk", "uk", "fr"],
+        "product_group": ["toys", "toys", "spaceships", "toys"],
+        "title": ["", "zzzqx wqxxz", "rocket", "Peluche ours"]}))
+    out = score_catalog(catalog, store.paths.root, version, datetime.now(timezone.utc)).toPandas()
+    status = dict(zip(out.product_id, out.status))
+    assert status["a"] == "empty_title" and status["b"] == "no_known_tokens"
+    assert status["c"] == "unknown_group"
+    assert out.set_index("product_id").loc[["a", "b", "c"], "embedding_pg"].isna().all()
+    assert len(out) == 4
+
+
+def test_rerun_replaces_and_incremental_rescores_only_changes(spark, small_pipeline):
+    cfg, store, _ = small_pipeline
+    run = RunRecord.start("test", cfg)
+    before = store.read_pandas("embeddings")
+    score(spark, store, cfg, run)                                   # full re-run
+    again = store.read_pandas("embeddings")
+    assert len(again) == len(before) and not again.duplicated(["marketplace", "product_id"]).any()
+
+    catalog = store.read_pandas("catalog")
+    changed = catalog.product_id.iloc[0]
+    catalog.loc[catalog.product_id == changed, "title"] = "Peluche ours géant bleu"
+    store.write(spark.createDataFrame(catalog), "catalog", mode="overwrite", partition_by=("marketplace",))
+
+    class Args:
+        incremental, model_version = True, None
+
+    summary = score(spark, store, cfg, run, Args())
+    after = store.read_pandas("embeddings").set_index(["marketplace", "product_id"])
+    prior = again.set_index(["marketplace", "product_id"])
+    assert len(after) == len(prior) and summary["incremental"]
+    moved = after.scored_at != prior.loc[after.index, "scored_at"]
+    changed_key = tuple(catalog.loc[catalog.product_id == changed, ["marketplace", "product_id"]].iloc[0])
+    assert moved.loc[changed_key]
+    assert moved.sum() == 1                                         # only the changed title
+    unchanged = after.index[~moved][:50]
+    for column in ("embedding_pg", "embedding"):
+        left = np.stack(after.loc[unchanged, column].to_numpy())
+        right = np.stack(prior.loc[unchanged, column].to_numpy())
+        np.testing.assert_array_equal(left, right)
+
+
+def test_model_manifests_and_quality_reports_exist(small_pipeline):
+    _, store, _ = small_pipeline
+    version = current_model_version(store)
+    folder = Path(store.paths.model_version(version))
+    assert (folder / "quality.md").exists() and (folder / "config.yaml").exists()
+    agnostic = json.loads((folder / "agnostic" / "uk" / "manifest.json").read_text())
+    assert agnostic["metrics"]["reconstruction_sse"] < agnostic["metrics"]["baseline_zero_sse"]
+    assert abs(agnostic["metrics"]["mean_activation"] - agnostic["rho"]) < 0.15
+    align = json.loads((folder / "align" / "uk-fr" / "manifest.json").read_text())
+    # tiny models and a few hundred pairs: only "better than random" is a fair floor here;
+    # the benchmark reports the demo-sized figures
+    assert align["metrics"]["mmae_shared"]["p@10"] > align["metrics"]["random"]["p@10"]
