@@ -1,6 +1,7 @@
 """Benchmark sections: each takes the shared context and returns its figures."""
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -54,7 +55,7 @@ def bench_corpus_and_labels(context: dict) -> dict:
     from mrnet.labels import LABEL_PARTITIONS, build_labels
 
     _ensure_catalog(context)
-    spark, cfg, store = context["spark"], context["cfg"], context["store"]
+    cfg, store = context["cfg"], context["store"]
     rows = sum(store.row_counts("catalog", "marketplace").values())
     started = time.time()
     store.write(build_corpus(store.read("catalog")), "corpus", mode="overwrite",
@@ -114,4 +115,98 @@ def bench_word2vec(context: dict) -> dict:
     return figures
 
 
-SECTIONS = {"ingest": bench_ingest, "labels": bench_corpus_and_labels, "word2vec": bench_word2vec}
+WORKER_PROBE_DDL = "pid long, peak_rss_mb double"
+
+
+def _worker_rss(spark, reset: bool) -> float:
+    """Peak RSS (MB) over the Python workers; ``reset`` clears the peak first (Linux clear_refs)."""
+    import pandas as pd
+
+    def probe(batches):
+        import os
+
+        for _ in batches:
+            if reset:
+                with open("/proc/self/clear_refs", "w") as handle:
+                    handle.write("5")
+            with open("/proc/self/status") as handle:
+                hwm = next(line for line in handle if line.startswith("VmHWM"))
+            yield pd.DataFrame({"pid": [os.getpid()], "peak_rss_mb": [int(hwm.split()[1]) / 1024]})
+
+    rows = spark.range(0, 8, numPartitions=8).mapInPandas(probe, WORKER_PROBE_DDL).toPandas()
+    return round(float(rows.peak_rss_mb.max()), 1)
+
+
+def _train_small_models(context: dict) -> str:
+    """Models for the scoring benchmark: the real chain with short training (speed, not quality)."""
+    from mrnet import stages
+    from mrnet.cli.common import RunRecord
+    from mrnet.configuration.schema import TrainSettingsConf
+
+    spark, cfg, store = context["spark"], context["cfg"], context["store"]
+    cfg.train = TrainSettingsConf(max_steps=150, eval_every=150, checkpoint_every=150,
+                                  max_samples_per_task=20_000)
+    cfg.agnostic.epochs, cfg.agnostic.max_per_group, cfg.align.epochs = 3, 20_000, 3
+    cfg.align.max_pairs = 20_000
+    run = RunRecord.start("bench", cfg)
+    if not store.exists("corpus"):
+        stages.corpus(spark, store, cfg, run)
+    for stage in (stages.word2vec, stages.labels, stages.train, stages.agnostic, stages.align):
+        stage(spark, store, cfg, run)
+    return stages.current_model_version(store)
+
+
+def _plain_torch(store, model_version: str, titles) -> float:
+    """The same three vectors for the same titles in one process, no Spark: rows/s."""
+    import torch
+
+    from mrnet.embedder import bundle_for, embed_agnostic, embed_aligned, embed_group
+    from mrnet.text import tokenize_many
+
+    torch.set_num_threads(os.cpu_count() or 1)
+    bundle = bundle_for(store.paths.root, model_version)
+    started = time.time()
+    for (marketplace, group), rows in titles.groupby(["marketplace", "product_group"]):
+        for start in range(0, len(rows), 10_000):
+            chunk = rows.iloc[start:start + 10_000]
+            vectors, _ = embed_group(bundle, marketplace, group, tokenize_many(chunk.title))
+            agnostic = embed_agnostic(bundle, marketplace, group, vectors)
+            embed_aligned(bundle, marketplace, agnostic)
+    return len(titles) / (time.time() - started)
+
+
+def bench_score(context: dict) -> dict:
+    """Scoring end to end through Spark (read catalog → mapInArrow → Delta commit) at two sizes,
+    beside the plain torch forward pass over the same titles, and a Python worker's peak RSS."""
+    from datetime import datetime, timezone
+
+    from pyspark.sql import functions as F
+
+    from mrnet.score import EMBEDDINGS_PARTITIONS, score_catalog
+
+    _ensure_catalog(context)
+    spark, store = context["spark"], context["store"]
+    model_version = _train_small_models(context)
+    catalog = store.read("catalog")
+    total = sum(store.row_counts("catalog", "marketplace").values())
+    figures = {"model_version": model_version}
+    for size in (context["rows"] // 10, context["rows"]):
+        subset = catalog.filter(F.crc32("product_id") % 1000 < round(1000 * size / total))
+        _worker_rss(spark, reset=True)
+        started = time.time()
+        store.write(score_catalog(subset, store.paths.root, model_version, datetime.now(timezone.utc)),
+                    f"embeddings_{size}", mode="overwrite", partition_by=EMBEDDINGS_PARTITIONS)
+        seconds = time.time() - started
+        rows = sum(store.row_counts(f"embeddings_{size}", "marketplace").values())
+        titles = store.read_pandas("catalog", columns=["marketplace", "product_group", "product_id", "title"])
+        titles = titles[titles.product_id.isin(set(store.read_pandas(f"embeddings_{size}", columns=["product_id"]).product_id))]
+        plain = _plain_torch(store, model_version, titles)
+        figures.update({f"rows_{rows}_spark_rows_per_second": round(rows / seconds),
+                        f"rows_{rows}_plain_torch_rows_per_second": round(plain),
+                        f"rows_{rows}_ratio": round(rows / seconds / plain, 2),
+                        f"rows_{rows}_worker_peak_rss_mb": _worker_rss(spark, reset=False)})
+    return figures
+
+
+SECTIONS = {"ingest": bench_ingest, "labels": bench_corpus_and_labels, "word2vec": bench_word2vec,
+            "score": bench_score}

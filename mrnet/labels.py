@@ -52,6 +52,9 @@ def build_labels(catalog: DataFrame, title_tokens: DataFrame, tasks: dict[str, T
     base = catalog.withColumn("split", split_column(settings.valid_fraction, settings.test_fraction))
     parts, metadata, skipped = [], [], []
     for name, task in tasks.items():
+        if not task.enabled:
+            skipped.append(f"{name}: disabled in the task table")
+            continue
         if task.kind != "decoding" and task.column not in catalog.columns:
             skipped.append(f"{name}: the catalog has no column {task.column!r}; task skipped")
             continue
@@ -73,7 +76,8 @@ def build_labels(catalog: DataFrame, title_tokens: DataFrame, tasks: dict[str, T
     for part in parts[1:]:
         labels = labels.unionByName(part, allowMissingColumns=True)
     labels = labels.select(*[_typed_column(labels, spec) for spec in LABEL_DDL.split(", ")])
-    return LabelBuild(labels, pd.concat(metadata, ignore_index=True)[METADATA_COLUMNS], skipped)
+    frames = [m[METADATA_COLUMNS].astype(object) for m in metadata]   # mixed kinds: no dtype guessing
+    return LabelBuild(labels, pd.concat(frames, ignore_index=True), skipped)
 
 
 def _typed_column(df: DataFrame, spec: str):

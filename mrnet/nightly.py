@@ -1,9 +1,18 @@
-"""The nightly chain: every stage in order, in one Spark application, with a run summary."""
+"""The nightly chain: every stage in order, in one Spark application, with a run summary.
+
+A stage whose inputs (upstream table versions, model version, its own config section) are the
+same as at its last successful run is skipped; ``force`` runs it anyway.
+"""
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import logging
+import os
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 from mrnet import stages
@@ -11,16 +20,43 @@ from mrnet.cli.common import RunRecord
 
 log = logging.getLogger("mrnet")
 
-# (name, stage function); later issues append corpus, word2vec, labels, train, ... here.
-CHAIN: list[tuple[str, Callable]] = [
-    ("ingest", stages.ingest),
-    ("corpus", stages.corpus),
-    ("word2vec", stages.word2vec),
-    ("labels", stages.labels),
-    ("train", stages.train),
-    ("agnostic", stages.agnostic),
-    ("align", stages.align),
-    ("score", stages.score),
+
+def _versions(store, *tables: str) -> dict:
+    return {t: store.version(t) for t in tables}
+
+
+def _model_version(store) -> str | None:
+    pointer = Path(store.paths.models()) / "current.json"
+    return json.loads(pointer.read_text())["model_version"] if pointer.exists() else None
+
+
+def _source_state(cfg) -> dict:
+    """What the catalog source is now: its conf, and for files their size and mtime."""
+    state = {"catalog": dataclasses.asdict(cfg.catalog)}
+    if cfg.catalog.format == "synthetic":
+        state["synthetic"] = dataclasses.asdict(cfg.synthetic)
+    elif cfg.catalog.path and os.path.exists(cfg.catalog.path):
+        files = [cfg.catalog.path] if os.path.isfile(cfg.catalog.path) else sorted(
+            str(p) for p in Path(cfg.catalog.path).rglob("*") if p.is_file())
+        state["files"] = [(f, os.path.getsize(f), os.path.getmtime(f)) for f in files]
+    return state
+
+
+# (name, stage function, inputs(store, cfg) -> the state that decides whether to rerun)
+CHAIN: list[tuple[str, Callable, Callable]] = [
+    ("ingest", stages.ingest, lambda s, c: {**_source_state(c), "ingest": c.ingest}),
+    ("corpus", stages.corpus, lambda s, c: {**_versions(s, "catalog"), "conf": c.corpus}),
+    ("word2vec", stages.word2vec, lambda s, c: {**_versions(s, "corpus"), "conf": c.word2vec}),
+    ("labels", stages.labels, lambda s, c: {**_versions(s, "catalog", "corpus"), "tasks": c.tasks,
+                                            "conf": c.labels}),
+    ("train", stages.train, lambda s, c: {**_versions(s, "labels", "label_metadata", "corpus"),
+                                          "conf": c.train, "word2vec": c.word2vec}),
+    ("agnostic", stages.agnostic, lambda s, c: {"model": _model_version(s), "conf": c.agnostic}),
+    ("align", stages.align, lambda s, c: {"model": _model_version(s), "conf": c.align,
+                                          "agnostic": c.agnostic}),
+    ("score", stages.score, lambda s, c: {**_versions(s, "catalog"), "model": _model_version(s),
+                                          "agnostic": c.agnostic, "align": c.align}),
+    ("evaluate", stages.evaluate, lambda s, c: {**_versions(s, "embeddings"), "conf": c.evaluate}),
 ]
 
 
@@ -30,23 +66,42 @@ class StageOutcome:
     seconds: float
     rows: int | None
     versions: dict
+    skipped: bool = False
 
     def line(self) -> str:
         rows = f"{self.rows:,}" if self.rows is not None else "-"
-        versions = ", ".join(f"{t}@v{v}" for t, v in self.versions.items())
-        return f"{self.stage:<10} {self.seconds:>8.1f}s {rows:>12}  {versions}"
+        versions = ", ".join(f"{t}@v{v}" for t, v in self.versions.items() if v is not None)
+        state = "skipped (inputs unchanged)" if self.skipped else versions
+        return f"{self.stage:<10} {self.seconds:>8.1f}s {rows:>12}  {state}"
 
 
-def run_chain(spark, store, cfg, only: list[str] | None = None) -> list[StageOutcome]:
+def _fingerprint(inputs: dict) -> str:
+    text = json.dumps(inputs, sort_keys=True, default=lambda o: dataclasses.asdict(o)
+                      if dataclasses.is_dataclass(o) else str(o))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _last_success(store, name: str) -> Path:
+    return Path(store.paths.root) / "runs" / name / "last_success.json"
+
+
+def run_chain(spark, store, cfg, only: list[str] | None = None, force: bool = False) -> list[StageOutcome]:
     """Run the stages (or ``only`` those), each recorded as its own run. Stops at a failure."""
     outcomes = []
-    for name, stage in CHAIN:
+    for name, stage, inputs in CHAIN:
         if only and name not in only:
+            continue
+        fingerprint = _fingerprint(inputs(store, cfg))
+        marker = _last_success(store, name)
+        if not force and marker.exists() and json.loads(marker.read_text())["inputs"] == fingerprint:
+            log.info("stage %s: inputs unchanged since its last success; skipped", name)
+            outcomes.append(StageOutcome(name, 0.0, None, {}, skipped=True))
             continue
         log.info("stage %s: starting", name)
         run = RunRecord.start(name, cfg)
         started = time.time()
         summary = run.finish(stage(spark, store, cfg, run))
+        marker.write_text(json.dumps({"inputs": fingerprint, "run_id": run.run_id}))
         outcomes.append(StageOutcome(name, time.time() - started, summary.get("rows"),
                                      summary.get("versions", {})))
     return outcomes

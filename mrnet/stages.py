@@ -264,3 +264,86 @@ def score(spark, store, cfg, run, args=None) -> dict:
           flush=True)
     return {"rows": total, "model_version": model_version, "incremental": incremental,
             "status": statuses, "versions": {"embeddings": version, "catalog": store.version("catalog")}}
+
+
+def evaluate(spark, store, cfg, run, args=None) -> dict:
+    """Downstream tasks, neighbours and plots into reports/<model_version>/<catalog>/."""
+    import json
+
+    from pyspark.sql import functions as F
+
+    from mrnet import evaluate as ev
+    from mrnet.report import importance_overlaps, run_task, task_sample, write_report
+
+    model_version = current_model_version(store)
+    settings = cfg.evaluate
+    embeddings, catalog = store.read("embeddings"), store.read("catalog")
+    results = {}
+    for name, task in settings.tasks.items():
+        if task.column not in catalog.columns:
+            log.info("evaluate: the catalog has no column %r; task %s skipped", task.column, name)
+            continue
+        data = task_sample(embeddings, catalog, task, settings.sample)
+        if data["y"].nunique() < 2 or len(data) < 5 * settings.folds:
+            log.info("evaluate: task %s has %d labelled products / %d classes; skipped",
+                     name, len(data), data["y"].nunique() if len(data) else 0)
+            continue
+        log.info("evaluate: %s on %d products", name, len(data))
+        results[name] = run_task(name, task, data, settings)
+    overlaps = importance_overlaps(embeddings, catalog, store.read("labels"),
+                                   {n: t for n, t in settings.tasks.items() if n in results},
+                                   settings.sample, settings.seed)
+    universe = (embeddings.filter(F.col("status") == "ok")
+                .join(catalog.select("marketplace", "product_id", "title", "pair_key"), ["marketplace", "product_id"])
+                .withColumn("_h", F.crc32("product_id")).orderBy("_h").limit(settings.projection_points)
+                .toPandas())   # a bounded sample for the plots and neighbour tables
+    neighbours, cross = _neighbour_tables(universe, settings)
+    histories = _training_histories(store, model_version)
+    folder = Path(store.paths.reports(model_version, cfg.catalog.name))
+    report = write_report(folder, {"model_version": model_version, "catalog": cfg.catalog.name,
+                                   "embeddings_version": store.version("embeddings"),
+                                   "note": f"samples of at most {settings.sample} products per task, "
+                                           f"{settings.folds}-fold cross-validation"},
+                          results, overlaps, neighbours, cross,
+                          universe.rename(columns={"embedding": "vector"}), histories)
+    print(f"evaluate: report {report}", flush=True)
+    table2 = ev.table2_markdown({n: (r["cv"] if "cv" in r else r) for n, r in results.items()})
+    print(table2, flush=True)
+    return {"rows": len(universe), "report": str(report), "tasks": list(results),
+            "versions": {"embeddings": store.version("embeddings")},
+            "table2": json.loads(json.dumps({n: (r.get("cv") or r).get("scores") for n, r in results.items()},
+                                            default=float))}
+
+
+def _neighbour_tables(universe, settings):
+    import numpy as np
+
+    from mrnet import evaluate as ev
+
+    if universe.empty:
+        return None, None
+    group = settings.neighbours_group or universe.product_group.value_counts().index[0]
+    within = universe[universe.product_group == group].reset_index(drop=True)
+    neighbours = None
+    if len(within) > 10:
+        neighbours = ev.neighbour_table(np.stack(within.embedding.to_numpy()), within.title.tolist(),
+                                        within.product_group.to_numpy(), settings.neighbours_sample)
+    cross = None
+    aligned = universe[universe.embedding_aligned.notna()]
+    markets = sorted(aligned.marketplace.unique())
+    if len(markets) >= 2:
+        a, b = aligned[aligned.marketplace == markets[1]], aligned[aligned.marketplace == markets[0]]
+        cross = ev.cross_language_neighbours(np.stack(a.embedding_aligned.to_numpy()), a.title.tolist(),
+                                             np.stack(b.embedding_aligned.to_numpy()), b.title.tolist(),
+                                             k=3, sample=5, seed=settings.seed)
+    return neighbours, cross
+
+
+def _training_histories(store, model_version: str) -> dict:
+    import json
+
+    histories = {}
+    for manifest in sorted(Path(store.paths.model_version(model_version)).glob("groups/*/*/manifest.json")):
+        data = json.loads(manifest.read_text())
+        histories[f"{data['marketplace']}/{data['product_group']}"] = data.get("history", [])
+    return histories

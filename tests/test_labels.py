@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-import zlib
 from collections import Counter
 
 import numpy as np

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from mrnet.cli.common import RunRecord
 from mrnet.configuration import PipelineConfig, load_config

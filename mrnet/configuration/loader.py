@@ -21,7 +21,8 @@ from typing import Any
 import yaml
 
 _ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}")
-REPLACED_BY_CATALOG_FILE = ("catalog",)
+# What a catalog file replaces whole instead of merging into (its catalog, its downstream tasks).
+REPLACED_BY_CATALOG_FILE = ("catalog", "evaluate.tasks")
 DOTTED_KEY_SECTIONS = ("spark.conf",)
 
 
@@ -87,9 +88,13 @@ def _catalog_file(conf_dir: Path, catalog: str) -> Path:
 def _merge_catalog_file(merged: dict, path: Path) -> dict:
     layer = _read_yaml(path)
     merged = copy.deepcopy(merged)
-    for section in REPLACED_BY_CATALOG_FILE:
-        if section in layer:
-            merged[section] = layer.pop(section)
+    for dotted in REPLACED_BY_CATALOG_FILE:
+        *parents, key = dotted.split(".")
+        source, target = layer, merged
+        for part in parents:
+            source, target = source.get(part, {}), target.setdefault(part, {})
+        if isinstance(source, dict) and key in source:
+            target[key] = source.pop(key)
     return deep_merge(merged, layer)
 
 

@@ -98,6 +98,7 @@ class TaskSpecConf:
     top_k: int = 20                  # multiclass: the K most frequent classes + "other"
     log1p: bool = False              # regression: log1p before standardising (skewed values)
     vocab_size: int = 5000           # decoding: TF-IDF terms per group
+    enabled: bool = True             # a catalog conf may switch a task off (e.g. kept for evaluation)
 
 
 @dataclass
@@ -165,6 +166,31 @@ class ScoreSettings:
 
 
 @dataclass
+class EvalTaskConf:
+    """A downstream task not used in training (paper 4.1)."""
+
+    column: str
+    kind: Literal["binary", "multiclass"] = "binary"
+    scope: Literal["all", "group"] = "all"   # all: PG-agnostic 256-d; group: PG-specific 128-d
+    group: str = ""                          # scope group: which product group
+    marketplace: str = ""                    # "": every marketplace
+    protocol: Literal["cv", "small_data", "unseen"] = "cv"
+    theta: float = 0.5                       # unseen: max title overlap with any training title
+    related_training_task: str = ""          # paper 4.3: feature-importance overlap with it
+
+
+@dataclass
+class EvaluateSettings:
+    sample: int = 20_000            # products per task, drawn on the executors
+    folds: int = 5
+    seed: int = 0
+    tasks: dict[str, EvalTaskConf] = field(default_factory=dict)
+    neighbours_group: str = ""      # nearest-neighbour table within this group ("": the largest)
+    neighbours_sample: int = 4
+    projection_points: int = 4000
+
+
+@dataclass
 class PipelineConfig:
     """The whole resolved configuration; each job uses the sections it needs."""
 
@@ -181,3 +207,4 @@ class PipelineConfig:
     agnostic: AgnosticSettings = field(default_factory=AgnosticSettings)
     align: AlignSettings = field(default_factory=AlignSettings)
     score: ScoreSettings = field(default_factory=ScoreSettings)
+    evaluate: EvaluateSettings = field(default_factory=EvaluateSettings)
