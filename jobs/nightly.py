@@ -1,7 +1,8 @@
 """The nightly chain in one spark-submit: ingest → corpus → word2vec → labels → train →
 agnostic → align → score → evaluate, then a run summary.
 
-    spark-submit --py-files dist/jobs.zip jobs/nightly.py --conf-env cluster [--stages ingest,...]
+    spark-submit --py-files dist/mrnet-0.1.0-py3-none-any.whl,dist/jobs.zip jobs/nightly.py \
+        --conf-env cluster [--stages ingest,...] [--force]
 """
 from mrnet.cli.common import run_job
 from mrnet.nightly import run_chain, summary_lines

@@ -9,7 +9,6 @@ import dataclasses
 import hashlib
 import json
 import logging
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,36 +24,35 @@ def _versions(store, *tables: str) -> dict:
     return {t: store.version(t) for t in tables}
 
 
+def _catalog_content(store) -> dict:
+    """The catalog's content fingerprint (written by ingest), not its version: a re-ingest of an
+    unchanged catalog does not make every later stage run again."""
+    from mrnet.ingest import CONTENT_KEY
+
+    if not store.exists("catalog"):
+        return {"catalog": None}
+    return {"catalog": store.history("catalog")[0].get(CONTENT_KEY, store.version("catalog"))}
+
+
 def _model_version(store) -> str | None:
     pointer = Path(store.paths.models()) / "current.json"
     return json.loads(pointer.read_text())["model_version"] if pointer.exists() else None
 
 
-def _source_state(cfg) -> dict:
-    """What the catalog source is now: its conf, and for files their size and mtime."""
-    state = {"catalog": dataclasses.asdict(cfg.catalog)}
-    if cfg.catalog.format == "synthetic":
-        state["synthetic"] = dataclasses.asdict(cfg.synthetic)
-    elif cfg.catalog.path and os.path.exists(cfg.catalog.path):
-        files = [cfg.catalog.path] if os.path.isfile(cfg.catalog.path) else sorted(
-            str(p) for p in Path(cfg.catalog.path).rglob("*") if p.is_file())
-        state["files"] = [(f, os.path.getsize(f), os.path.getmtime(f)) for f in files]
-    return state
-
-
 # (name, stage function, inputs(store, cfg) -> the state that decides whether to rerun)
 CHAIN: list[tuple[str, Callable, Callable]] = [
-    ("ingest", stages.ingest, lambda s, c: {**_source_state(c), "ingest": c.ingest}),
-    ("corpus", stages.corpus, lambda s, c: {**_versions(s, "catalog"), "conf": c.corpus}),
+    # ingest always runs: it snapshots tonight's catalog (a new version, the same rows if unchanged)
+    ("ingest", stages.ingest, None),
+    ("corpus", stages.corpus, lambda s, c: {**_catalog_content(s), "conf": c.corpus}),
     ("word2vec", stages.word2vec, lambda s, c: {**_versions(s, "corpus"), "conf": c.word2vec}),
-    ("labels", stages.labels, lambda s, c: {**_versions(s, "catalog", "corpus"), "tasks": c.tasks,
+    ("labels", stages.labels, lambda s, c: {**_catalog_content(s), **_versions(s, "corpus"), "tasks": c.tasks,
                                             "conf": c.labels}),
     ("train", stages.train, lambda s, c: {**_versions(s, "labels", "label_metadata", "corpus"),
                                           "conf": c.train, "word2vec": c.word2vec}),
     ("agnostic", stages.agnostic, lambda s, c: {"model": _model_version(s), "conf": c.agnostic}),
     ("align", stages.align, lambda s, c: {"model": _model_version(s), "conf": c.align,
                                           "agnostic": c.agnostic}),
-    ("score", stages.score, lambda s, c: {**_versions(s, "catalog"), "model": _model_version(s),
+    ("score", stages.score, lambda s, c: {**_catalog_content(s), "model": _model_version(s),
                                           "agnostic": c.agnostic, "align": c.align}),
     ("evaluate", stages.evaluate, lambda s, c: {**_versions(s, "embeddings"), "conf": c.evaluate}),
 ]
@@ -91,9 +89,10 @@ def run_chain(spark, store, cfg, only: list[str] | None = None, force: bool = Fa
     for name, stage, inputs in CHAIN:
         if only and name not in only:
             continue
-        fingerprint = _fingerprint(inputs(store, cfg))
+        fingerprint = _fingerprint(inputs(store, cfg)) if inputs else None
         marker = _last_success(store, name)
-        if not force and marker.exists() and json.loads(marker.read_text())["inputs"] == fingerprint:
+        if (not force and fingerprint and marker.exists()
+                and json.loads(marker.read_text())["inputs"] == fingerprint):
             log.info("stage %s: inputs unchanged since its last success; skipped", name)
             outcomes.append(StageOutcome(name, 0.0, None, {}, skipped=True))
             continue

@@ -41,18 +41,18 @@ def run_task(name: str, task: EvalTaskConf, data: pd.DataFrame, settings: Evalua
     x = np.stack(data["vector"].to_numpy()).astype(np.float32)
     y = data["y"].astype(str).to_numpy()
     titles = data["title"].tolist()
+    forest = {"n_estimators": settings.forest_trees, "n_jobs": settings.jobs, "seed": settings.seed}
     if task.protocol == "small_data":
-        result = evaluate.small_training_data(x, titles, y, task.kind, seed=settings.seed)
-        result["cv"] = evaluate.compare_on_task(x, titles, y, task.kind, folds=settings.folds,
-                                                seed=settings.seed)
+        result = evaluate.small_training_data(x, titles, y, task.kind, **forest)
+        result["cv"] = evaluate.compare_on_task(x, titles, y, task.kind, folds=settings.folds, **forest)
         return result
     if task.protocol == "unseen":
         train_idx, test_idx, info = evaluate.unseen_population_split(titles, y, theta=task.theta,
                                                                      seed=settings.seed)
-        result = evaluate.compare_on_split(x, titles, y, train_idx, test_idx, task.kind, seed=settings.seed)
+        result = evaluate.compare_on_split(x, titles, y, train_idx, test_idx, task.kind, **forest)
         result["unseen"] = {k: v for k, v in info.items() if k not in ("candidate_idx", "max_overlap")}
         return result
-    return evaluate.compare_on_task(x, titles, y, task.kind, folds=settings.folds, seed=settings.seed)
+    return evaluate.compare_on_task(x, titles, y, task.kind, folds=settings.folds, **forest)
 
 
 def table2_results(results: dict) -> dict:
@@ -61,7 +61,7 @@ def table2_results(results: dict) -> dict:
 
 
 def importance_overlaps(embeddings: DataFrame, catalog: DataFrame, labels: DataFrame,
-                        tasks: dict[str, EvalTaskConf], sample: int, seed: int) -> dict:
+                        tasks: dict[str, EvalTaskConf], settings: EvaluateSettings) -> dict:
     """Paper 4.3: do the features that matter for a training task matter for a related one?"""
     out = {}
     for name, task in tasks.items():
@@ -70,7 +70,7 @@ def importance_overlaps(embeddings: DataFrame, catalog: DataFrame, labels: DataF
         train_task = labels.filter(F.col("task") == task.related_training_task).select(
             "marketplace", "product_id",
             F.coalesce(F.col("class_index").cast("double"), F.col("value")).alias("train_y"))
-        data = task_sample(embeddings, catalog, task, sample)
+        data = task_sample(embeddings, catalog, task, settings.sample)
         joined = data.merge(train_task.toPandas(), on=["marketplace", "product_id"]) if len(data) else data
         if len(joined) < 100:
             continue
@@ -79,7 +79,8 @@ def importance_overlaps(embeddings: DataFrame, catalog: DataFrame, labels: DataF
         x = np.stack(joined["vector"].to_numpy())
         out[name] = evaluate.importance_overlap(x, joined["train_y"].to_numpy(),
                                                 joined["y"].astype(str).to_numpy(),
-                                                kind_train, task.kind, seed=seed)
+                                                kind_train, task.kind, seed=settings.seed,
+                                                n_estimators=settings.forest_trees, n_jobs=settings.jobs)
         out[name]["training_task"] = task.related_training_task
     return out
 

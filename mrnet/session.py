@@ -21,4 +21,24 @@ def build_spark_session(settings: SparkSettings, app_name: str | None = None):
         builder = builder.config(key, str(value))
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
+    ship_wheels_to_executors(spark)
     return spark
+
+
+def ship_wheels_to_executors(spark) -> None:
+    """Make ``--py-files mrnet-*.whl`` importable on executors too.
+
+    spark-submit puts every --py-files entry on the driver's path, but executors only import
+    .zip/.egg/.jar entries; a pure-Python wheel is a zip, so it is re-added under a .zip name.
+    """
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    py_files = spark.sparkContext.getConf().get("spark.submit.pyFiles", "") or ""
+    for entry in filter(None, py_files.split(",")):
+        path = Path(entry.replace("file:", "", 1))
+        if path.suffix == ".whl" and path.exists():
+            target = Path(tempfile.mkdtemp(prefix="mrnet-wheel-")) / f"{path.stem}.zip"
+            shutil.copyfile(path, target)
+            spark.sparkContext.addPyFile(str(target))

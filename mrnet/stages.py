@@ -231,7 +231,8 @@ def align(spark, store, cfg, run, args=None) -> dict:
         for method in ("mmae_a_to_b", "mmae_shared", "procrustes_a_to_b", "least_squares_a_to_b", "random"):
             m = metrics[method]
             print(f"  {method:<22} p@1={m['p@1']:.3f}  p@10={m['p@10']:.3f}", flush=True)
-    return {"rows": sum(len(v) for v in []) or None, "model_version": model_version,
+    return {"rows": sum(f["pairs_train"] + f["pairs_test"] for f in figures.values()),
+            "model_version": model_version,
             "pairs": figures, "versions": versions}
 
 
@@ -291,8 +292,7 @@ def evaluate(spark, store, cfg, run, args=None) -> dict:
         log.info("evaluate: %s on %d products", name, len(data))
         results[name] = run_task(name, task, data, settings)
     overlaps = importance_overlaps(embeddings, catalog, store.read("labels"),
-                                   {n: t for n, t in settings.tasks.items() if n in results},
-                                   settings.sample, settings.seed)
+                                   {n: t for n, t in settings.tasks.items() if n in results}, settings)
     universe = (embeddings.filter(F.col("status") == "ok")
                 .join(catalog.select("marketplace", "product_id", "title", "pair_key"), ["marketplace", "product_id"])
                 .withColumn("_h", F.crc32("product_id")).orderBy("_h").limit(settings.projection_points)

@@ -181,13 +181,15 @@ class EvalTaskConf:
 
 @dataclass
 class EvaluateSettings:
-    sample: int = 20_000            # products per task, drawn on the executors
+    sample: int = 6_000             # products per task, drawn on the executors
     folds: int = 5
     seed: int = 0
     tasks: dict[str, EvalTaskConf] = field(default_factory=dict)
     neighbours_group: str = ""      # nearest-neighbour table within this group ("": the largest)
     neighbours_sample: int = 4
     projection_points: int = 4000
+    forest_trees: int = 50          # random forests of the comparison and the importance overlap
+    jobs: int = 2                   # scikit-learn processes on the driver
 
 
 @dataclass
