@@ -97,7 +97,8 @@ def write_report(folder: Path, header: dict, results: dict, overlaps: dict, neig
     if projection_data is not None and len(projection_data):
         images.append(plots.projection(np.stack(projection_data["vector"].to_numpy()),
                                        projection_data["product_group"].to_numpy(),
-                                       folder / "projection.png", title="PG-agnostic embeddings by product group"))
+                                       folder / "projection.png",
+                                       title=f"PG-agnostic embeddings ({projection_data.marketplace.iloc[0]}) by product group"))
     if histories:
         images.append(plots.training_curves(histories, folder / "training_curves.png"))
     for name, result in results.items():
@@ -118,7 +119,8 @@ def write_report(folder: Path, header: dict, results: dict, overlaps: dict, neig
         lines += [f"| {n} | {o['training_task']} | {len(o['train_features'])} / {len(o['downstream_features'])} "
                   f"| {o['n_overlap']} | {o['expected_overlap']:.1f} | {o['p_value']:.3g} |" for n, o in overlaps.items()]
     if neighbours is not None and len(neighbours):
-        lines += ["", evaluate.neighbour_markdown(neighbours, heading="## Nearest neighbours (Euclidean, top 9)")]
+        lines += ["", evaluate.neighbour_markdown(
+            neighbours, heading="Nearest neighbours (Euclidean, top 9, group vectors within one group)")]
     if cross is not None and len(cross):
         lines += ["", "## Cross-language neighbours (paper 5)", "", _frame_markdown(cross)]
     lines += ["", "## Plots", ""] + [f"![{Path(p).stem}]({Path(p).name})" for p in images]

@@ -304,8 +304,7 @@ def evaluate(spark, store, cfg, run, args=None) -> dict:
                                    "embeddings_version": store.version("embeddings"),
                                    "note": f"samples of at most {settings.sample} products per task, "
                                            f"{settings.folds}-fold cross-validation"},
-                          results, overlaps, neighbours, cross,
-                          universe.rename(columns={"embedding": "vector"}), histories)
+                          results, overlaps, neighbours, cross, _one_marketplace(universe), histories)
     print(f"evaluate: report {report}", flush=True)
     table2 = ev.table2_markdown({n: (r["cv"] if "cv" in r else r) for n, r in results.items()})
     print(table2, flush=True)
@@ -313,6 +312,14 @@ def evaluate(spark, store, cfg, run, args=None) -> dict:
             "versions": {"embeddings": store.version("embeddings")},
             "table2": json.loads(json.dumps({n: (r.get("cv") or r).get("scores") for n, r in results.items()},
                                             default=float))}
+
+
+def _one_marketplace(universe):
+    """Each marketplace has its own PG-agnostic space: plot the largest one's."""
+    if universe.empty:
+        return None
+    marketplace = universe.marketplace.value_counts().index[0]
+    return universe[universe.marketplace == marketplace].rename(columns={"embedding": "vector"})
 
 
 def _neighbour_tables(universe, settings):
@@ -323,10 +330,12 @@ def _neighbour_tables(universe, settings):
     if universe.empty:
         return None, None
     group = settings.neighbours_group or universe.product_group.value_counts().index[0]
-    within = universe[universe.product_group == group].reset_index(drop=True)
+    within = universe[universe.product_group == group]
+    marketplace = within.marketplace.value_counts().index[0] if len(within) else None
+    within = within[within.marketplace == marketplace].reset_index(drop=True)   # one model's space
     neighbours = None
     if len(within) > 10:
-        neighbours = ev.neighbour_table(np.stack(within.embedding.to_numpy()), within.title.tolist(),
+        neighbours = ev.neighbour_table(np.stack(within.embedding_pg.to_numpy()), within.title.tolist(),
                                         within.product_group.to_numpy(), settings.neighbours_sample)
     cross = None
     aligned = universe[universe.embedding_aligned.notna()]

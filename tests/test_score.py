@@ -24,7 +24,12 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow]
 def test_nightly_chain_ran_every_stage(small_pipeline):
     _, store, outcomes = small_pipeline
     assert [o.stage for o in outcomes] == ["ingest", "corpus", "word2vec", "labels", "train",
-                                           "agnostic", "align", "score"]
+                                           "agnostic", "align", "score", "evaluate"]
+    report = Path(store.paths.reports(current_model_version(store), "synthetic"))
+    assert {"report.md", "report.json", "table2.png", "projection.png"} <= {p.name for p in report.iterdir()}
+    table2 = json.loads((report / "report.json").read_text())["tasks"]
+    assert table2["plugs"]["scores"]["mrnet_logreg"]["mean"] > 0.7            # a loose floor
+    assert abs(table2["gift_wrap"]["scores"]["mrnet_logreg"]["mean"] - 0.5) < 0.15   # no signal
     for table in ("catalog", "corpus", "labels", "label_metadata", "agnostic_sample", "embeddings"):
         assert store.exists(table), table
 
