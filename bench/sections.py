@@ -209,7 +209,7 @@ def bench_score(context: dict) -> dict:
 
     from pyspark.sql import functions as F
 
-    from mrnet.score import EMBEDDINGS_PARTITIONS, score_catalog
+    from mrnet.score import EMBEDDINGS_DDL, EMBEDDINGS_PARTITIONS, score_files
 
     _ensure_catalog(context)
     spark, store = context["spark"], context["store"]
@@ -223,8 +223,10 @@ def bench_score(context: dict) -> dict:
         subset = catalog.filter(F.crc32("product_id") % 1000 < round(1000 * size / total))
         _worker_rss(spark, reset=True)
         started = time.time()
-        store.write(score_catalog(subset, store.paths.root, model_version, datetime.now(timezone.utc)),
-                    f"embeddings_{size}", mode="overwrite", partition_by=EMBEDDINGS_PARTITIONS)
+        store.write_with_executors(
+            f"embeddings_{size}",
+            lambda uri: score_files(subset, uri, store.paths.root, model_version, datetime.now(timezone.utc)),
+            EMBEDDINGS_DDL, mode="overwrite", partition_by=EMBEDDINGS_PARTITIONS)
         seconds = time.time() - started
         rows = sum(store.row_counts(f"embeddings_{size}", "marketplace").values())
         titles = store.read_pandas("catalog", columns=["marketplace", "product_group", "product_id", "title"])

@@ -6,32 +6,15 @@ import logging
 from typing import Callable, Iterator
 
 import numpy as np
-import pandas as pd
 import pyarrow.compute as pc
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from mrnet.embedder import STATUS_OK, bundle_for, embed_group
+from mrnet.embedder import make_vector_fn
 from mrnet.splits import split_column
 
 log = logging.getLogger("mrnet")
 SAMPLE_DDL = "marketplace string, product_group string, product_id string, embedding_pg array<float>"
-
-
-def make_group_vector_fn(root: str, model_version: str) -> Callable:
-    """Runs on the driver; returns the executors' function: title tokens → group vectors."""
-
-    def group_vectors(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        bundle = bundle_for(root, model_version)
-        for batch in batches:
-            for (marketplace, group), rows in batch.groupby(["marketplace", "product_group"]):
-                vectors, status = embed_group(bundle, marketplace, group, list(rows["title_tokens"]))
-                ok = np.array(status) == STATUS_OK
-                yield pd.DataFrame({"marketplace": marketplace, "product_group": group,
-                                    "product_id": rows["product_id"].to_numpy()[ok],
-                                    "embedding_pg": list(vectors[ok])})
-
-    return group_vectors
 
 
 def balanced_sample(corpus: DataFrame, max_per_group: int) -> DataFrame:
@@ -45,7 +28,8 @@ def sample_group_vectors(corpus: DataFrame, root: str, model_version: str, max_p
     """Group vectors of the balanced sample, shuffled so that every file mixes the groups."""
     sample = balanced_sample(corpus.select("marketplace", "product_group", "product_id", "title_tokens"),
                              max_per_group).drop("_rank")
-    vectors = sample.mapInPandas(make_group_vector_fn(root, model_version), SAMPLE_DDL)
+    vectors = sample.mapInPandas(
+        make_vector_fn(root, model_version, "product_id", "embedding_pg", agnostic=False), SAMPLE_DDL)
     shuffled = (vectors.withColumn("_key", F.rand(seed)).repartition(partitions, "_key")
                 .sortWithinPartitions("_key").drop("_key"))
     return shuffled.withColumn("split", split_column(0.1, 0.1))

@@ -2,35 +2,14 @@
 marketplace pair, evaluated by retrieving held-out counterparts (precision@1/10)."""
 from __future__ import annotations
 
-from typing import Callable, Iterator
 
 import numpy as np
-import pandas as pd
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from mrnet.embedder import STATUS_OK, bundle_for, embed_agnostic, embed_group
+from mrnet.embedder import make_vector_fn
 
-PAIR_VECTOR_DDL = "marketplace string, pair_key string, vector array<float>"
-
-
-def make_agnostic_vector_fn(root: str, model_version: str) -> Callable:
-    """Runs on the driver; returns the executors' function: tokens → PG-agnostic vectors."""
-
-    def agnostic_vectors(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        bundle = bundle_for(root, model_version)
-        for batch in batches:
-            for (marketplace, group), rows in batch.groupby(["marketplace", "product_group"]):
-                vectors, status = embed_group(bundle, marketplace, group, list(rows["title_tokens"]))
-                agnostic = embed_agnostic(bundle, marketplace, group, vectors)
-                if agnostic is None:
-                    continue
-                ok = np.array(status) == STATUS_OK
-                yield pd.DataFrame({"marketplace": marketplace,
-                                    "pair_key": rows["pair_key"].to_numpy()[ok],
-                                    "vector": list(agnostic[ok])})
-
-    return agnostic_vectors
+PAIR_VECTOR_DDL = "marketplace string, product_group string, pair_key string, vector array<float>"
 
 
 def paired_vectors(corpus: DataFrame, catalog: DataFrame, side_a: str, side_b: str,
@@ -40,7 +19,8 @@ def paired_vectors(corpus: DataFrame, catalog: DataFrame, side_a: str, side_b: s
              .select("marketplace", "product_id", "pair_key")
              .join(corpus.select("marketplace", "product_id", "product_group", "title_tokens"),
                    ["marketplace", "product_id"]))
-    vectors = keyed.mapInPandas(make_agnostic_vector_fn(root, model_version), PAIR_VECTOR_DDL)
+    vectors = keyed.mapInPandas(
+        make_vector_fn(root, model_version, "pair_key", "vector", agnostic=True), PAIR_VECTOR_DDL)
     a = vectors.filter(F.col("marketplace") == side_a).select("pair_key", F.col("vector").alias("x_a"))
     b = vectors.filter(F.col("marketplace") == side_b).select("pair_key", F.col("vector").alias("x_b"))
     bucket = F.crc32(F.col("pair_key")) % 1000

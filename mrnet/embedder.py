@@ -136,3 +136,26 @@ def embed_aligned(bundle: ModelBundle, marketplace: str, agnostic: np.ndarray | 
             shared = model.shared(x_a=agnostic[ok]) if side == "a" else model.shared(x_b=agnostic[ok])
         out[ok] = np.asarray(shared, np.float32)
     return out
+
+
+def make_vector_fn(root: str, model_version: str, key: str, output: str, agnostic: bool):
+    """Runs on the driver; returns the mapInPandas function that runs on the executors:
+    (marketplace, product_group, ``key``, title_tokens) → (marketplace, product_group, ``key``,
+    ``output``) with the group vectors, or the PG-agnostic ones when ``agnostic``. Rows without
+    a vector are left out (callers that must keep every row use mrnet.score)."""
+    import pandas as pd
+
+    def vectors_of(batches):
+        bundle = bundle_for(root, model_version)
+        for batch in batches:
+            for (marketplace, group), rows in batch.groupby(["marketplace", "product_group"]):
+                vectors, status = embed_group(bundle, marketplace, group, list(rows["title_tokens"]))
+                if agnostic:
+                    vectors = embed_agnostic(bundle, marketplace, group, vectors)
+                    if vectors is None:
+                        continue
+                ok = np.array(status) == STATUS_OK
+                yield pd.DataFrame({"marketplace": marketplace, "product_group": group,
+                                    key: rows[key].to_numpy()[ok], output: list(vectors[ok])})
+
+    return vectors_of

@@ -27,7 +27,7 @@ def save_group_model(folder: str | Path, model: MRNet, manifest: dict) -> None:
     save_file({k: v.contiguous() for k, v in model.state_for_store().items()},
               str(tmp / "model.safetensors"))
     (tmp / "manifest.json").write_text(
-        json.dumps({"format_version": FORMAT_VERSION, **manifest}, indent=2, default=_jsonable))
+        json.dumps({"format_version": FORMAT_VERSION, **manifest}, indent=2, default=to_jsonable))
     shutil.rmtree(folder, ignore_errors=True)
     os.replace(tmp, folder)
 
@@ -51,7 +51,8 @@ def load_group_model(folder: str | Path, word_vectors: WordVectors) -> tuple[MRN
     return model, manifest
 
 
-def _jsonable(value):
+def to_jsonable(value):
+    """json.dumps default for numpy values."""
     if hasattr(value, "tolist"):
         return value.tolist()
     if hasattr(value, "item"):

@@ -17,6 +17,7 @@ from pyspark.sql import functions as F
 
 from mrnet import evaluate, plots
 from mrnet.configuration.schema import EvalTaskConf, EvaluateSettings
+from mrnet.modelstore import to_jsonable
 
 log = logging.getLogger("mrnet")
 
@@ -127,7 +128,7 @@ def write_report(folder: Path, header: dict, results: dict, overlaps: dict, neig
     report = folder / "report.md"
     report.write_text("\n".join(lines) + "\n")
     (folder / "report.json").write_text(json.dumps({**header, "tasks": results, "importance_overlap": overlaps},
-                                                   indent=1, default=_json))
+                                                   indent=1, default=to_jsonable))
     return report
 
 
@@ -144,11 +145,3 @@ def _frame_markdown(frame: pd.DataFrame) -> str:
     for row in frame.itertuples(index=False):
         lines.append("| " + " | ".join(str(v).replace("|", "/")[:80] for v in row) + " |")
     return "\n".join(lines)
-
-
-def _json(value):
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    if hasattr(value, "item"):
-        return value.item()
-    return str(value)

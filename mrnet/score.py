@@ -19,6 +19,7 @@ from pyspark.sql import functions as F
 
 from mrnet.embedder import (STATUS_EMPTY, bundle_for, embed_agnostic, embed_aligned,
                             embed_group)
+from mrnet.storage.delta_rs import FILE_LIST_DDL, make_file_writer_fn
 
 EMBEDDINGS_PARTITIONS = ("marketplace", "product_group")
 EMBEDDINGS_DDL = ("product_id string, marketplace string, product_group string, title_hash string, "
@@ -100,15 +101,26 @@ def _list_array(matrix: np.ndarray | None, n: int) -> pa.Array:
     return pa.ListArray.from_arrays(offsets, values, mask=pa.array(~valid))
 
 
+def _input_rows(catalog: DataFrame) -> DataFrame:
+    return catalog.select(*INPUT_COLUMNS[:4]).withColumn("title_hash", title_hash_column())
+
+
 def score_catalog(catalog: DataFrame, root: str, model_version: str, scored_at: datetime) -> DataFrame:
-    """Every catalog row → one embeddings row."""
-    rows = catalog.select(*INPUT_COLUMNS[:4]).withColumn("title_hash", title_hash_column())
-    return rows.mapInArrow(make_score_fn(root, model_version, scored_at), EMBEDDINGS_DDL)
+    """Every catalog row → one embeddings row (as a Spark DataFrame)."""
+    return _input_rows(catalog).mapInArrow(make_score_fn(root, model_version, scored_at), EMBEDDINGS_DDL)
 
 
-def incremental_rows(catalog: DataFrame, existing: DataFrame, root: str, model_version: str,
-                     scored_at: datetime) -> DataFrame:
-    """The new rows of every (marketplace, group) partition that changed since the last run.
+def score_files(catalog: DataFrame, uri: str, root: str, model_version: str,
+                scored_at: datetime) -> DataFrame:
+    """Every catalog row scored and written by the executors straight into the table folder
+    (pyarrow Parquet); returns the small DataFrame of written files for the commit."""
+    writer = make_file_writer_fn(uri, EMBEDDINGS_PARTITIONS, make_score_fn(root, model_version, scored_at))
+    return _input_rows(catalog).mapInArrow(writer, FILE_LIST_DDL)
+
+
+def incremental_files(catalog: DataFrame, existing: DataFrame, uri: str, root: str,
+                      model_version: str, scored_at: datetime) -> DataFrame:
+    """Files of the new rows of every (marketplace, group) partition that changed since the last run.
 
     A row changes when its product is new, its title hash differs or it was scored by another
     model version; a partition also changes when one of its products left the catalog. In a
@@ -126,7 +138,10 @@ def incremental_rows(catalog: DataFrame, existing: DataFrame, root: str, model_v
     window = Window.partitionBy("marketplace", "product_group")
     flagged = joined.withColumn("_partition_changed", F.max("_changed").over(window)).filter(
         F.col("_partition_changed") & F.col("title").isNotNull())
-    rescored = score_catalog(flagged.filter("_changed").select(*INPUT_COLUMNS[:4]), root,
-                             model_version, scored_at)
+    rescored = score_files(flagged.filter("_changed").select(*INPUT_COLUMNS[:4]), uri, root,
+                           model_version, scored_at)
     kept = existing.join(flagged.filter(~F.col("_changed")).select(*keys), keys, "left_semi")
-    return rescored.unionByName(kept.select(*rescored.columns))
+    columns = [c.split()[0] for c in EMBEDDINGS_DDL.split(", ")]
+    carried = kept.select(*columns).mapInArrow(make_file_writer_fn(uri, EMBEDDINGS_PARTITIONS),
+                                               FILE_LIST_DDL)
+    return rescored.unionByName(carried)

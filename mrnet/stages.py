@@ -240,24 +240,26 @@ def score(spark, store, cfg, run, args=None) -> dict:
     """Every catalog row → one row of the embeddings table (full or incremental)."""
     from datetime import datetime, timezone
 
-    from mrnet.score import EMBEDDINGS_PARTITIONS, incremental_rows, score_catalog
+    from mrnet.score import EMBEDDINGS_DDL, EMBEDDINGS_PARTITIONS, incremental_files, score_files
 
     model_version = getattr(args, "model_version", None) or cfg.score.model_version \
         or current_model_version(store)
     incremental = bool(getattr(args, "incremental", False) or cfg.score.incremental)
     scored_at = datetime.now(timezone.utc)
     catalog = store.read("catalog")
+    metadata = {**run.metadata(), "mrnet.model_version": model_version}
+    root = store.paths.root
     if incremental and store.exists("embeddings"):
         read_version = store.version("embeddings")
-        rows = incremental_rows(catalog, store.read("embeddings", version=read_version),
-                                store.paths.root, model_version, scored_at)
-        version = store.write(rows, "embeddings", mode="overwrite_partitions",
-                              partition_by=EMBEDDINGS_PARTITIONS, expected_version=read_version,
-                              metadata={**run.metadata(), "mrnet.model_version": model_version})
+        existing = store.read("embeddings", version=read_version)
+        version = store.write_with_executors(
+            "embeddings", lambda uri: incremental_files(catalog, existing, uri, root, model_version, scored_at),
+            EMBEDDINGS_DDL, mode="overwrite_partitions", partition_by=EMBEDDINGS_PARTITIONS,
+            metadata=metadata, expected_version=read_version)
     else:
-        version = store.write(score_catalog(catalog, store.paths.root, model_version, scored_at),
-                              "embeddings", mode="overwrite", partition_by=EMBEDDINGS_PARTITIONS,
-                              metadata={**run.metadata(), "mrnet.model_version": model_version})
+        version = store.write_with_executors(
+            "embeddings", lambda uri: score_files(catalog, uri, root, model_version, scored_at),
+            EMBEDDINGS_DDL, mode="overwrite", partition_by=EMBEDDINGS_PARTITIONS, metadata=metadata)
     statuses = {r["status"]: r["count"] for r in
                 store.read("embeddings", version=version).groupBy("status").count().collect()}
     total = sum(statuses.values())

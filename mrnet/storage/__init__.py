@@ -60,6 +60,25 @@ class TableStore:
             df, mode, partition_by, replace, metadata, expected_version
         )
 
+    def write_with_executors(self, table: str, files_df_for, ddl: str, mode: str = "overwrite",
+                             partition_by: Sequence[str] = (),
+                             replace: Mapping[str, Sequence[str]] | None = None,
+                             metadata: Mapping[str, str] | None = None,
+                             expected_version: int | None = None) -> int:
+        """Executors write the Parquet files themselves; the driver commits them (one
+        transaction). ``files_df_for(uri)`` returns the DataFrame of file rows (one per file)
+        made with :func:`mrnet.storage.delta_rs.make_file_writer_fn` for that table folder."""
+        from pyspark.sql.pandas.types import to_arrow_schema
+        from pyspark.sql.types import _parse_datatype_string
+
+        from mrnet.storage.delta_rs import staged_files
+
+        uri = self.uri(table)
+        schema = to_arrow_schema(_parse_datatype_string(ddl), timezone="UTC")
+        files = staged_files(r.asDict() for r in files_df_for(uri).collect())   # one row per file
+        return DeltaRsWriter(uri).commit_files(files, schema, mode, partition_by, replace,
+                                               metadata, expected_version)
+
     def read(self, table: str, version: int | None = None,
              timestamp: datetime | str | None = None):
         """A Spark DataFrame of the table's snapshot (current, ``version`` or ``timestamp``)."""

@@ -97,26 +97,46 @@ class DeltaRsWriter:
         ``{"marketplace": ["uk"]}``), or, without it, the partitions the run wrote files into.
         ``expected_version``: the version this run read (defaults to the version now).
         """
+        snapshot, start_version = self._begin(mode, expected_version)
+        df = _partition_columns_as_strings(df, partition_by)
+        schema = _arrow_schema(df)
+        run_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        staged = self._stage(df, partition_by, run_id)
+        self._finish(snapshot, start_version, schema, staged, mode, partition_by, replace,
+                     {"mrnet.run_id": run_id, **(metadata or {})})
+        self.fs.delete_dir(f"{self.root}/_staging/{run_id}")
+        if not self.fs.get_file_info(pafs.FileSelector(f"{self.root}/_staging")):
+            self.fs.delete_dir(f"{self.root}/_staging")
+        return DeltaTable(self.uri).version()
+
+    def commit_files(self, files: Sequence[StagedFile], schema: pa.Schema, mode: str,
+                     partition_by: Sequence[str] = (),
+                     replace: Mapping[str, Sequence[str]] | None = None,
+                     metadata: Mapping[str, str] | None = None,
+                     expected_version: int | None = None) -> int:
+        """Commit Parquet files that executors already wrote into the table folder (see
+        :func:`make_file_writer_fn`) as one transaction; returns the new version."""
+        snapshot, start_version = self._begin(mode, expected_version)
+        self._finish(snapshot, start_version, schema, list(files), mode, partition_by, replace,
+                     dict(metadata or {}))
+        return DeltaTable(self.uri).version()
+
+    def _begin(self, mode: str, expected_version: int | None):
         if mode not in WRITE_MODES:
             raise ValueError(f"mode must be one of {WRITE_MODES}, got {mode!r}")
         snapshot = open_snapshot(self.uri)
         start_version = snapshot.version() if snapshot is not None else None
         if expected_version is not None and expected_version != start_version:
             raise ConcurrentCommitError(self.uri, expected_version, start_version)
-        df = _partition_columns_as_strings(df, partition_by)
-        schema = Schema.from_arrow(_arrow_schema(df))
-        run_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
-        staged = self._stage(df, partition_by, run_id)
+        return snapshot, start_version
+
+    def _finish(self, snapshot, start_version, schema: pa.Schema, staged, mode, partition_by,
+                replace, metadata: dict) -> None:
         adds = [self._add_action(f) for f in staged]
         removes = _removes(snapshot, mode, partition_by, replace, staged)
-        properties = CommitProperties(
-            custom_metadata={"mrnet.run_id": run_id, **(metadata or {})}, max_commit_retries=0
-        )
-        self._commit(snapshot, start_version, schema, adds, removes, partition_by, mode, properties)
-        self.fs.delete_dir(f"{self.root}/_staging/{run_id}")
-        if not self.fs.get_file_info(pafs.FileSelector(f"{self.root}/_staging")):
-            self.fs.delete_dir(f"{self.root}/_staging")
-        return DeltaTable(self.uri).version()
+        properties = CommitProperties(custom_metadata=metadata, max_commit_retries=0)
+        self._commit(snapshot, start_version, Schema.from_arrow(schema), adds, removes,
+                     partition_by, mode, properties)
 
     def _stage(self, df, partition_by: Sequence[str], run_id: str) -> list[StagedFile]:
         staging = f"{self.uri}/_staging/{run_id}"
@@ -231,6 +251,86 @@ def _filesystem(uri: str):
     if "://" in uri:
         return pafs.FileSystem.from_uri(uri)
     return pafs.LocalFileSystem(), uri
+
+
+FILE_LIST_DDL = "relative_path string, partition_values string, size long, rows long"
+
+
+def make_file_writer_fn(uri: str, partition_by: Sequence[str], transform=None):
+    """Runs on the driver; returns the mapInArrow function that, on the executors, writes the
+    (optionally ``transform``-ed) Arrow batches as Parquet files straight into the table folder
+    with pyarrow, and yields one small row per file for :meth:`DeltaRsWriter.commit_files`.
+
+    The rows never cross into the JVM: for wide rows (embeddings) this is most of the cost of a
+    write. Files are invisible until the driver commits them; a failed or retried task's files
+    are in no result and so are never committed.
+    """
+
+    def write_files(batches):
+        fs, root = _filesystem(uri)
+        writers: dict = {}
+        stream = transform(batches) if transform is not None else batches
+        try:
+            for batch in stream:
+                for key, part in _split_by_partition(batch, partition_by):
+                    if key not in writers:
+                        writers[key] = _open_file(fs, root, partition_by, key, part.schema)
+                    writers[key][1].write_batch(part)
+        finally:
+            files = [_close_file(fs, root, key, entry, partition_by) for key, entry in writers.items()]
+        if files:
+            yield pa.RecordBatch.from_pylist(files, schema=pa.schema([
+                ("relative_path", pa.string()), ("partition_values", pa.string()),
+                ("size", pa.int64()), ("rows", pa.int64())]))
+
+    return write_files
+
+
+def _split_by_partition(batch: pa.RecordBatch, partition_by: Sequence[str]):
+    """(partition key, the batch's rows of that partition without the partition columns)."""
+    if not partition_by:
+        yield (), batch
+        return
+    import pyarrow.compute as pc
+
+    table = pa.Table.from_batches([batch])
+    keys = table.select(list(partition_by)).group_by(list(partition_by)).aggregate([]).to_pylist()
+    data = table.drop(list(partition_by))
+    for key in keys:
+        mask = None
+        for column in partition_by:
+            term = pc.equal(table[column], key[column]) if key[column] is not None \
+                else pc.is_null(table[column])
+            mask = term if mask is None else pc.and_(mask, term)
+        for part in data.filter(mask).to_batches():
+            yield tuple(key[c] for c in partition_by), part
+
+
+def _open_file(fs, root: str, partition_by, key: tuple, schema: pa.Schema):
+    folder = "/".join(f"{c}={escape_partition_value(v)}" for c, v in zip(partition_by, key))
+    relative = f"{folder}/part-{uuid.uuid4().hex}.parquet" if folder else f"part-{uuid.uuid4().hex}.parquet"
+    if folder:
+        fs.create_dir(f"{root}/{folder}", recursive=True)
+    sink = fs.open_output_stream(f"{root}/{relative}")
+    writer = pq.ParquetWriter(sink, schema, compression="zstd", compression_level=1,
+                              use_dictionary=False, coerce_timestamps="us")
+    return relative, writer, sink
+
+
+def _close_file(fs, root, key, entry, partition_by) -> dict:
+    relative, writer, sink = entry
+    writer.close()
+    sink.close()
+    rows = pq.read_metadata(f"{root}/{relative}", filesystem=fs).num_rows
+    size = fs.get_file_info(f"{root}/{relative}").size
+    return {"relative_path": relative, "partition_values": json.dumps(dict(zip(partition_by, key))),
+            "size": size, "rows": rows}
+
+
+def staged_files(rows) -> list[StagedFile]:
+    """The file rows of :func:`make_file_writer_fn`, collected on the driver (one per file)."""
+    return [StagedFile(r["relative_path"], json.loads(r["partition_values"]), r["size"], r["rows"])
+            for r in rows]
 
 
 def read_partition(uri: str, version: int | None, partition: Mapping[str, str],
