@@ -184,6 +184,7 @@ def bench_train(context: dict) -> dict:
     from mrnet.train import GroupJob, train_one_group
     from mrnet.wordvectors import current_version
 
+    _ensure_catalog(context)
     store = context["store"]
     if "model_version" not in context:
         context["model_version"] = _train_small_models(context)
