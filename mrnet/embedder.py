@@ -155,6 +155,8 @@ def make_vector_fn(root: str, model_version: str, key: str, output: str, agnosti
                     if vectors is None:
                         continue
                 ok = np.array(status) == STATUS_OK
+                if not ok.any():
+                    continue   # an empty float column would not convert to array<float>
                 yield pd.DataFrame({"marketplace": marketplace, "product_group": group,
                                     key: rows[key].to_numpy()[ok], output: list(vectors[ok])})
 

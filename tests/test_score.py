@@ -125,3 +125,21 @@ def test_model_manifests_and_quality_reports_exist(small_pipeline):
     # tiny models and a few hundred pairs: only "better than random" is a fair floor here;
     # the benchmark reports the demo-sized figures
     assert align["metrics"]["mmae_shared"]["p@10"] > align["metrics"]["random"]["p@10"]
+
+
+def test_vector_function_leaves_out_groups_with_no_vector(small_pipeline):
+    """A group whose titles have no known word yields no frame (an empty float column would not
+    convert to array<float>), and known titles yield one vector each."""
+    from mrnet.embedder import make_vector_fn
+
+    _, store, _ = small_pipeline
+    fn = make_vector_fn(store.paths.root, current_model_version(store), "product_id", "embedding_pg",
+                        agnostic=False)
+    unknown = pd.DataFrame({"marketplace": ["uk"], "product_group": ["toys"], "product_id": ["x"],
+                            "title_tokens": [["zzqxw"]]})
+    assert list(fn(iter([unknown]))) == []
+    catalog = store.read_pandas("corpus", columns=["marketplace", "product_group", "product_id",
+                                                   "title_tokens"]).head(20)
+    frames = list(fn(iter([catalog])))
+    assert sum(len(f) for f in frames) >= 19
+    assert all(len(v) == 32 for f in frames for v in f.embedding_pg)
