@@ -143,3 +143,19 @@ def test_vector_function_leaves_out_groups_with_no_vector(small_pipeline):
     frames = list(fn(iter([catalog])))
     assert sum(len(f) for f in frames) >= 19
     assert all(len(v) == 32 for f in frames for v in f.embedding_pg)
+
+
+def test_spark_sql_join_onto_a_feature_table(spark, small_pipeline):
+    _, store, _ = small_pipeline
+    store.read("embeddings").createOrReplaceTempView("embeddings")
+    features = store.read("catalog").selectExpr("product_id", "marketplace", "price AS f_price")
+    features.createOrReplaceTempView("features")
+    joined = spark.sql("""
+        SELECT f.product_id, f.f_price, e.embedding, e.embedding_pg
+        FROM features f JOIN embeddings e
+          ON e.product_id = f.product_id AND e.marketplace = f.marketplace
+        WHERE e.status = 'ok'
+    """).toPandas()
+    ok = store.read_pandas("embeddings", columns=["status"]).status.eq("ok").sum()
+    assert len(joined) == ok
+    assert joined.embedding.map(len).eq(32).all()
