@@ -51,7 +51,7 @@ from sklearn.model_selection import StratifiedKFold, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from mrnet.retrieval import nearest_neighbours, precision_at_k, random_baseline
+from mrnet.retrieval import as_matrix, nearest_neighbours, precision_at_k, random_baseline
 from mrnet.text import tokenize_many
 
 __all__ = [
@@ -89,12 +89,7 @@ _MAX_BYTES = 128 * 2**20
 
 
 def _as_vectors(vectors, name: str = "vectors") -> np.ndarray:
-    x = np.asarray(vectors, dtype=np.float64)
-    if x.ndim != 2:
-        raise ValueError(f"{name} must be 2-d (N, d), got shape {x.shape}")
-    if not np.isfinite(x).all():
-        raise ValueError(f"{name} contains non-finite values (filter rows whose status is not ok)")
-    return x
+    return as_matrix(vectors, f"{name} (keep only rows whose status is ok)")
 
 
 def _check_kind(kind: str, allowed=("binary", "multiclass")) -> None:

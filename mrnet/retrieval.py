@@ -31,7 +31,7 @@ Metric = Literal["euclidean", "cosine"]
 _DEFAULT_MAX_BYTES = 128 * 2**20
 
 
-def _as_2d(x, name: str) -> np.ndarray:
+def as_matrix(x, name: str) -> np.ndarray:
     a = np.asarray(x, dtype=np.float64)
     if a.ndim != 2:
         raise ValueError(f"{name} must be 2-d, got shape {a.shape}")
@@ -88,8 +88,8 @@ def precision_at_k(
     collapsed embedding (all rows equal) scores 0, not 1.  Also returns ``mrr`` (mean
     reciprocal rank), ``median_rank`` and ``mean_rank`` (1 = first), ``n`` and ``metric``.
     """
-    q = _as_2d(queries, "queries")
-    c = _as_2d(candidates, "candidates")
+    q = as_matrix(queries, "queries")
+    c = as_matrix(candidates, "candidates")
     if q.shape != c.shape:
         raise ValueError(f"queries and candidates must have the same shape: {q.shape} vs {c.shape}")
     n = q.shape[0]
@@ -146,8 +146,8 @@ def nearest_neighbours(
     Exclusion is by position, not by distance 0: a duplicate product elsewhere in the universe
     is still a legitimate neighbour.
     """
-    qx = _as_2d(query, "query")
-    ux = _as_2d(universe, "universe")
+    qx = as_matrix(query, "query")
+    ux = as_matrix(universe, "universe")
     if qx.shape[1] != ux.shape[1]:
         raise ValueError(f"dimension mismatch: query {qx.shape[1]}, universe {ux.shape[1]}")
     nq, nu = qx.shape[0], ux.shape[0]
@@ -205,8 +205,8 @@ class LinearMap:
 
 
 def _centred_pair(a, b) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    a = _as_2d(a, "a")
-    b = _as_2d(b, "b")
+    a = as_matrix(a, "a")
+    b = as_matrix(b, "b")
     if a.shape[0] != b.shape[0] or a.shape[0] < 2:
         raise ValueError(f"need >= 2 paired rows, got {a.shape[0]} and {b.shape[0]}")
     ma, mb = a.mean(0), b.mean(0)
