@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import time
+import zlib
 from typing import Iterator
 
 import pyarrow.compute as pc
@@ -32,13 +33,19 @@ class StreamingSentences:
             yield from (tokens for tokens in batch.column(0).to_pylist() if tokens)
 
 
+def stable_hash(text: str) -> int:
+    """gensim seeds each word's initial vector with ``hashfxn(word + seed)``; Python's ``hash`` is
+    salted per process, so without this two runs on the same corpus give different vectors."""
+    return zlib.crc32(text.encode("utf-8"))
+
+
 def train_word2vec(sentences, settings: Word2VecSettings) -> tuple[WordVectors, dict]:
     """Build the vocabulary in one pass, then train; returns the vectors and training figures."""
     from gensim.models import Word2Vec
 
     model = Word2Vec(vector_size=settings.vector_size, min_count=settings.min_count,
                      window=settings.window, sg=settings.sg, workers=settings.workers,
-                     seed=settings.seed)
+                     seed=settings.seed, hashfxn=stable_hash)
     started = time.time()
     model.build_vocab(sentences)
     words = model.corpus_total_words

@@ -28,7 +28,7 @@ def test_nightly_chain_ran_every_stage(small_pipeline):
     report = Path(store.paths.reports(current_model_version(store), "synthetic"))
     assert {"report.md", "report.json", "table2.png", "projection.png"} <= {p.name for p in report.iterdir()}
     table2 = json.loads((report / "report.json").read_text())["tasks"]
-    assert table2["plugs"]["scores"]["mrnet_logreg"]["mean"] > 0.7            # a loose floor
+    assert table2["plugs"]["scores"]["mrnet_logreg"]["mean"] > 0.6            # a loose floor (tiny models)
     assert abs(table2["gift_wrap"]["scores"]["mrnet_logreg"]["mean"] - 0.5) < 0.15   # no signal
     for table in ("catalog", "corpus", "labels", "label_metadata", "agnostic_sample", "embeddings"):
         assert store.exists(table), table

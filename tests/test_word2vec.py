@@ -64,3 +64,11 @@ def test_word_vectors_round_trip_and_checksum(tmp_path):
     (tmp_path / "v1" / "vocab.json").write_text(json.dumps(["a", "b", "x"]))
     with pytest.raises(ChecksumMismatch, match="corrupt"):
         WordVectors.load(tmp_path / "v1")
+
+
+def test_word2vec_is_reproducible_with_one_worker():
+    sentences = [["red", "chair", "wood"], ["blue", "chair", "metal"], ["red", "table", "wood"]] * 30
+    settings = Word2VecSettings(vector_size=8, min_count=1, epochs=2, workers=1)
+    first, _ = train_word2vec(sentences, settings)
+    second, _ = train_word2vec(sentences, settings)
+    assert first.checksum() == second.checksum()
