@@ -1,7 +1,6 @@
 """The notebooks run, cell by cell, against a small pipeline run (CI executes them)."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import nbformat
