@@ -188,7 +188,7 @@ def bench_train(context: dict) -> dict:
     store = context["store"]
     if "model_version" not in context:
         context["model_version"] = _train_small_models(context)
-    versions = {t: store.version(t) for t in ("labels", "label_metadata", "corpus")}
+    versions = store.versions("labels", "label_metadata", "corpus")
     figures = {}
     for marketplace, group in (("uk", "toys"), ("fr", "electronics")):
         vectors = current_version(Path(store.paths.word2vec(marketplace)))

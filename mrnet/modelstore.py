@@ -13,7 +13,8 @@ from pathlib import Path
 from safetensors.torch import load_file, save_file
 
 from mrnet.model import MRNet, TaskSpec
-from mrnet.wordvectors import ChecksumMismatch, WordVectors
+from mrnet.paths import Paths
+from mrnet.wordvectors import ChecksumMismatch, WordVectors, write_json_atomic
 
 FORMAT_VERSION = 1
 
@@ -30,6 +31,16 @@ def save_group_model(folder: str | Path, model: MRNet, manifest: dict) -> None:
         json.dumps({"format_version": FORMAT_VERSION, **manifest}, indent=2, default=to_jsonable))
     shutil.rmtree(folder, ignore_errors=True)
     os.replace(tmp, folder)
+
+
+def current_model_version(paths: Paths) -> str | None:
+    """The model version ``models/current.json`` points at (None before the first full training)."""
+    pointer = Path(paths.models()) / "current.json"
+    return json.loads(pointer.read_text())["model_version"] if pointer.exists() else None
+
+
+def publish_model_version(paths: Paths, model_version: str) -> None:
+    write_json_atomic(Path(paths.models()) / "current.json", {"model_version": model_version})
 
 
 def read_manifest(folder: str | Path) -> dict:

@@ -16,12 +16,9 @@ from typing import Callable
 
 from mrnet import stages
 from mrnet.cli.common import RunRecord
+from mrnet.modelstore import current_model_version
 
 log = logging.getLogger("mrnet")
-
-
-def _versions(store, *tables: str) -> dict:
-    return {t: store.version(t) for t in tables}
 
 
 def _catalog_content(store) -> dict:
@@ -35,8 +32,7 @@ def _catalog_content(store) -> dict:
 
 
 def _model_version(store) -> str | None:
-    pointer = Path(store.paths.models()) / "current.json"
-    return json.loads(pointer.read_text())["model_version"] if pointer.exists() else None
+    return current_model_version(store.paths)
 
 
 # (name, stage function, inputs(store, cfg) -> the state that decides whether to rerun)
@@ -44,17 +40,17 @@ CHAIN: list[tuple[str, Callable, Callable]] = [
     # ingest always runs: it snapshots tonight's catalog (a new version, the same rows if unchanged)
     ("ingest", stages.ingest, None),
     ("corpus", stages.corpus, lambda s, c: {**_catalog_content(s), "conf": c.corpus}),
-    ("word2vec", stages.word2vec, lambda s, c: {**_versions(s, "corpus"), "conf": c.word2vec}),
-    ("labels", stages.labels, lambda s, c: {**_catalog_content(s), **_versions(s, "corpus"), "tasks": c.tasks,
+    ("word2vec", stages.word2vec, lambda s, c: {**s.versions("corpus"), "conf": c.word2vec}),
+    ("labels", stages.labels, lambda s, c: {**_catalog_content(s), **s.versions("corpus"), "tasks": c.tasks,
                                             "conf": c.labels}),
-    ("train", stages.train, lambda s, c: {**_versions(s, "labels", "label_metadata", "corpus"),
+    ("train", stages.train, lambda s, c: {**s.versions("labels", "label_metadata", "corpus"),
                                           "conf": c.train, "word2vec": c.word2vec}),
     ("agnostic", stages.agnostic, lambda s, c: {"model": _model_version(s), "conf": c.agnostic}),
     ("align", stages.align, lambda s, c: {"model": _model_version(s), "conf": c.align,
                                           "agnostic": c.agnostic}),
     ("score", stages.score, lambda s, c: {**_catalog_content(s), "model": _model_version(s),
                                           "agnostic": c.agnostic, "align": c.align}),
-    ("evaluate", stages.evaluate, lambda s, c: {**_versions(s, "embeddings"), "conf": c.evaluate}),
+    ("evaluate", stages.evaluate, lambda s, c: {**s.versions("embeddings"), "conf": c.evaluate}),
 ]
 
 

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pandas as pd
 
+from mrnet.modelstore import publish_model_version
 from mrnet.paths import Paths
 from mrnet.quality import quality_rows
 
@@ -50,10 +50,7 @@ def write_model_version(paths: Paths, model_version: str, outcomes: pd.DataFrame
     if not table.empty:
         (folder / "quality.md").write_text(markdown_table(table))
     if complete and (outcomes.status == "ok").all():
-        pointer = Path(paths.models()) / "current.json"
-        tmp = pointer.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"model_version": model_version}))
-        os.replace(tmp, pointer)
+        publish_model_version(paths, model_version)
 
 
 def markdown_table(table: pd.DataFrame) -> str:

@@ -38,8 +38,6 @@ def corpus(spark, store, cfg, run, args=None) -> dict:
 
 
 def word2vec(spark, store, cfg, run, args=None) -> dict:
-    from pathlib import Path
-
     from mrnet.word2vec import StreamingSentences, sample_corpus, train_word2vec
     from mrnet.wordvectors import publish_current
 
@@ -91,7 +89,7 @@ def train(spark, store, cfg, run, args=None) -> dict:
     from mrnet.train import GroupJob, model_version_for, train_all_groups
     from mrnet.wordvectors import current_version
 
-    versions = {t: store.version(t) for t in ("labels", "label_metadata", "corpus")}
+    versions = store.versions("labels", "label_metadata", "corpus")
     meta = store.read_pandas("label_metadata", columns=["marketplace", "product_group"])
     groups = _select_groups(sorted(set(zip(meta.marketplace, meta.product_group))),
                             getattr(args, "groups", None))
@@ -128,12 +126,12 @@ def _select_groups(groups: list[tuple[str, str]], wanted: str | None) -> list[tu
 
 
 def current_model_version(store) -> str:
-    import json
+    from mrnet.modelstore import current_model_version as pointed_at
 
-    pointer = Path(store.paths.models()) / "current.json"
-    if not pointer.exists():
+    version = pointed_at(store.paths)
+    if version is None:
         raise SystemExit(f"no trained model version under {store.paths.models()}: run jobs/train.py first")
-    return json.loads(pointer.read_text())["model_version"]
+    return version
 
 
 def agnostic(spark, store, cfg, run, args=None) -> dict:
@@ -225,7 +223,7 @@ def align(spark, store, cfg, run, args=None) -> dict:
             "dims": {"input": 2 * train_a.shape[1], "hidden": settings.hidden},
             "settings": settings_dict(mm_settings), "inputs": {table: versions[table]},
             "metrics": metrics, "history": history}, indent=2, default=float))
-        figures[f"{side_a}-{side_b}"] = {k: v for k, v in metrics.items()}
+        figures[f"{side_a}-{side_b}"] = metrics
         print(f"align {side_a}-{side_b}: {len(train_a):,} training pairs, {len(test_a):,} held out",
               flush=True)
         for method in ("mmae_a_to_b", "mmae_shared", "procrustes_a_to_b", "least_squares_a_to_b", "random"):
@@ -276,11 +274,12 @@ def evaluate(spark, store, cfg, run, args=None) -> dict:
     from pyspark.sql import functions as F
 
     from mrnet import evaluate as ev
-    from mrnet.report import importance_overlaps, run_task, task_sample, write_report
+    from mrnet.report import importance_overlaps, run_task, table2_results, task_sample, write_report
 
     model_version = current_model_version(store)
     settings = cfg.evaluate
-    embeddings, catalog = store.read("embeddings"), store.read("catalog")
+    embeddings_version = store.version("embeddings")
+    embeddings, catalog = store.read("embeddings", version=embeddings_version), store.read("catalog")
     results = {}
     for name, task in settings.tasks.items():
         if task.column not in catalog.columns:
@@ -303,16 +302,16 @@ def evaluate(spark, store, cfg, run, args=None) -> dict:
     histories = _training_histories(store, model_version)
     folder = Path(store.paths.reports(model_version, cfg.catalog.name))
     report = write_report(folder, {"model_version": model_version, "catalog": cfg.catalog.name,
-                                   "embeddings_version": store.version("embeddings"),
+                                   "embeddings_version": embeddings_version,
                                    "note": f"samples of at most {settings.sample} products per task, "
                                            f"{settings.folds}-fold cross-validation"},
                           results, overlaps, neighbours, cross, _one_marketplace(universe), histories)
     print(f"evaluate: report {report}", flush=True)
-    table2 = ev.table2_markdown({n: (r["cv"] if "cv" in r else r) for n, r in results.items()})
-    print(table2, flush=True)
+    table2 = table2_results(results)
+    print(ev.table2_markdown(table2), flush=True)
     return {"rows": len(universe), "report": str(report), "tasks": list(results),
-            "versions": {"embeddings": store.version("embeddings")},
-            "table2": json.loads(json.dumps({n: (r.get("cv") or r).get("scores") for n, r in results.items()},
+            "versions": {"embeddings": embeddings_version},
+            "table2": json.loads(json.dumps({n: r.get("scores") for n, r in table2.items()},
                                             default=float))}
 
 

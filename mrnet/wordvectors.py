@@ -55,7 +55,7 @@ class WordVectors:
         save_file({"vectors": self.vectors}, str(folder / "vectors.safetensors"))
         (folder / "vocab.json").write_text(json.dumps(self.vocab, ensure_ascii=False))
         manifest = {**self.info, "checksum": checksum, "words": len(self.vocab), "dim": self.dim}
-        _write_json(folder / "manifest.json", manifest)
+        write_json_atomic(folder / "manifest.json", manifest)
         return checksum
 
     @classmethod
@@ -75,7 +75,8 @@ class WordVectors:
         return loaded
 
 
-def _write_json(path: Path, data: dict) -> None:
+def write_json_atomic(path: Path, data: dict) -> None:
+    """Write to a temp file, then rename: readers see the old or the new file, never half."""
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False))
     os.replace(tmp, path)
@@ -83,7 +84,7 @@ def _write_json(path: Path, data: dict) -> None:
 
 def publish_current(root: Path, version: str, checksum: str) -> None:
     """Point ``root/current.json`` at ``version`` (atomically, after the version is complete)."""
-    _write_json(root / "current.json", {"version": version, "checksum": checksum})
+    write_json_atomic(root / "current.json", {"version": version, "checksum": checksum})
 
 
 def current_version(root: Path) -> dict:

@@ -44,7 +44,7 @@ def pipeline(spark, tmp_path_factory):
 
 def job_for(cfg, store, marketplace, group, version="mv-test") -> GroupJob:
     vectors = current_version(Path(store.paths.word2vec(marketplace)))
-    versions = {t: store.version(t) for t in ("labels", "label_metadata", "corpus")}
+    versions = store.versions("labels", "label_metadata", "corpus")
     return GroupJob(store.paths.root, version, marketplace, group, versions,
                     f"{store.paths.word2vec(marketplace)}/{vectors['version']}", vars(cfg.train))
 

@@ -48,6 +48,10 @@ class TableStore:
         snapshot = open_snapshot(self.uri(table))
         return snapshot.version() if snapshot is not None else None
 
+    def versions(self, *tables: str) -> dict:
+        """{table: current version} — the inputs a run records."""
+        return {table: self.version(table) for table in tables}
+
     def write(self, df, table: str, mode: str = "append", partition_by: Sequence[str] = (),
               replace: Mapping[str, Sequence[str]] | None = None,
               metadata: Mapping[str, str] | None = None,
