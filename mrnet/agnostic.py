@@ -30,7 +30,10 @@ def sample_group_vectors(corpus: DataFrame, root: str, model_version: str, max_p
                              max_per_group).drop("_rank")
     vectors = sample.mapInPandas(
         make_vector_fn(root, model_version, "product_id", "embedding_pg", agnostic=False), SAMPLE_DDL)
-    shuffled = (vectors.withColumn("_key", F.rand(seed)).repartition(partitions, "_key")
+    # A hash of the product, not rand(): Spark's shuffle delivers rows in no fixed order, so a
+    # random key would give a different sample order (and autoencoder) on every run.
+    key = F.xxhash64("marketplace", "product_id", F.lit(seed))
+    shuffled = (vectors.withColumn("_key", key).repartition(partitions, "_key")
                 .sortWithinPartitions("_key").drop("_key"))
     return shuffled.withColumn("split", split_column(0.1, 0.1))
 

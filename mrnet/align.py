@@ -33,14 +33,16 @@ def read_pairs(store, table: str, split: str) -> tuple[np.ndarray, np.ndarray]:
     """The pairs of one split as two (N, d) arrays, read a batch at a time."""
     import pyarrow.compute as pc
 
-    xs_a, xs_b = [], []
-    for batch in store.iter_batches(table, ["x_a", "x_b"], filter=pc.field("split") == split):
+    keys, xs_a, xs_b = [], [], []
+    for batch in store.iter_batches(table, ["pair_key", "x_a", "x_b"], filter=pc.field("split") == split):
         if batch.num_rows:
+            keys += batch.column("pair_key").to_pylist()
             xs_a.append(batch.column("x_a").flatten().to_numpy(zero_copy_only=False).reshape(batch.num_rows, -1))
             xs_b.append(batch.column("x_b").flatten().to_numpy(zero_copy_only=False).reshape(batch.num_rows, -1))
     if not xs_a:
         return np.empty((0, 0), np.float32), np.empty((0, 0), np.float32)
-    return np.vstack(xs_a).astype(np.float32), np.vstack(xs_b).astype(np.float32)
+    order = np.argsort(keys, kind="stable")   # rows arrive in shuffle order: fix it, for reproducible training
+    return np.vstack(xs_a)[order].astype(np.float32), np.vstack(xs_b)[order].astype(np.float32)
 
 
 def alignment_metrics(model, test_a: np.ndarray, test_b: np.ndarray, train_a: np.ndarray,

@@ -148,7 +148,8 @@ class DeltaRsWriter:
 
     def _data_files(self, run_id: str) -> Iterator[pafs.FileInfo]:
         selector = pafs.FileSelector(f"{self.root}/_staging/{run_id}", recursive=True)
-        for info in self.fs.get_file_info(selector):
+        infos = sorted(self.fs.get_file_info(selector), key=lambda info: info.path)  # stable file order
+        for info in infos:
             if info.type == pafs.FileType.File and info.base_name.endswith(".parquet"):
                 yield info
 
