@@ -23,6 +23,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from sections import SECTIONS  # noqa: E402
 
+from mrnet.evaluation.markdown import markdown_table  # noqa: E402
+
 
 def machine() -> dict:
     import torch
@@ -62,9 +64,7 @@ def write_results(results: dict) -> None:
     lines = [f"# Benchmark {results['started']}", "", f"machine: `{json.dumps(results['machine'])}`", ""]
     for name, figures in results.items():
         if isinstance(figures, dict) and name != "machine":
-            lines += [f"## {name}", "", "| figure | value |", "|---|---|"]
-            lines += [f"| {k} | {v} |" for k, v in figures.items()]
-            lines.append("")
+            lines += [f"## {name}", "", markdown_table(["figure", "value"], figures.items()), ""]
     (out / "latest.md").write_text("\n".join(lines))
     print(f"[bench] results: {out / f'{stamp}.json'} and {out / 'latest.md'}")
 

@@ -51,8 +51,9 @@ def _ensure_catalog(context: dict) -> None:
 
 def bench_corpus_and_labels(context: dict) -> dict:
     """Tokenizing the catalog into the corpus, then the 15 tasks' labels, on the ingested catalog."""
-    from mrnet.corpus import CORPUS_PARTITIONS, build_corpus
-    from mrnet.labels import LABEL_PARTITIONS, build_labels
+    from mrnet.corpus import build_corpus
+    from mrnet.labels import build_labels
+    from mrnet.schemas import CORPUS_PARTITIONS, LABEL_PARTITIONS
 
     _ensure_catalog(context)
     cfg, store = context["cfg"], context["store"]
@@ -93,7 +94,8 @@ def bench_word2vec(context: dict) -> dict:
     import subprocess
     import sys
 
-    from mrnet.corpus import CORPUS_PARTITIONS, build_corpus
+    from mrnet.corpus import build_corpus
+    from mrnet.schemas import CORPUS_PARTITIONS
 
     _ensure_catalog(context)
     store = context["store"]
@@ -140,20 +142,20 @@ def _worker_rss(spark, reset: bool) -> float:
 def _train_small_models(context: dict) -> str:
     """Models for the scoring benchmark: the real chain with short training (speed, not quality)."""
     from mrnet import stages
-    from mrnet.cli.common import RunRecord
-    from mrnet.configuration.schema import TrainSettingsConf
+    from mrnet.modelstore import RunRecord
+    from mrnet.configuration.schema import TrainSettings
 
     spark, cfg, store = context["spark"], context["cfg"], context["store"]
-    cfg.train = TrainSettingsConf(max_steps=150, eval_every=150, checkpoint_every=150,
-                                  max_samples_per_task=20_000)
+    cfg.train = TrainSettings(max_steps=150, eval_every=150, checkpoint_every=150,
+                              max_samples_per_task=20_000)
     cfg.agnostic.epochs, cfg.agnostic.max_per_group, cfg.align.epochs = 3, 20_000, 3
     cfg.align.max_pairs = 20_000
     run = RunRecord.start("bench", cfg)
     if not store.exists("corpus"):
-        stages.corpus(spark, store, cfg, run)
-    for stage in (stages.word2vec, stages.labels, stages.train, stages.agnostic, stages.align):
+        stages.tokenize_corpus(spark, store, cfg, run)
+    for stage in (stages.train_word_vectors, stages.build_label_tables, stages.run_training, stages.train_agnostic_autoencoders, stages.train_aligners):
         stage(spark, store, cfg, run)
-    return stages.current_model_version(store)
+    return stages.published_model_version(store)
 
 
 def _plain_torch(store, model_version: str, titles) -> float:
@@ -180,9 +182,9 @@ def bench_train(context: dict) -> dict:
     beside the paper's ~8.3k samples/s on one GRID K520 GPU."""
     import dataclasses
 
-    from mrnet.stages import current_model_version
+    from mrnet.stages import published_model_version
     from mrnet.train import GroupJob, train_one_group
-    from mrnet.wordvectors import current_version
+    from mrnet.modelstore import current_word_vectors
 
     _ensure_catalog(context)
     store = context["store"]
@@ -191,10 +193,10 @@ def bench_train(context: dict) -> dict:
     versions = store.versions("labels", "label_metadata", "corpus")
     figures = {}
     for marketplace, group in (("uk", "toys"), ("fr", "electronics")):
-        vectors = current_version(Path(store.paths.word2vec(marketplace)))
+        vectors = current_word_vectors(store.paths.word2vec(marketplace))
         settings = dataclasses.asdict(context["cfg"].train) | {"max_steps": 1000, "eval_every": 500,
                                                                 "checkpoint_every": 500, "patience": 10}
-        job = GroupJob(store.paths.root, f"bench-{current_model_version(store)}", marketplace, group,
+        job = GroupJob(store.paths.root, f"bench-{published_model_version(store)}", marketplace, group,
                        versions, f"{store.paths.word2vec(marketplace)}/{vectors['version']}", settings)
         training = train_one_group(job)["training"]
         figures[f"{marketplace}/{group}_samples_per_second"] = training["samples_per_second"]
@@ -210,7 +212,8 @@ def bench_score(context: dict) -> dict:
 
     from pyspark.sql import functions as F
 
-    from mrnet.score import EMBEDDINGS_DDL, EMBEDDINGS_PARTITIONS, score_files
+    from mrnet.schemas import EMBEDDINGS, EMBEDDINGS_PARTITIONS
+    from mrnet.score import score_files
 
     _ensure_catalog(context)
     spark, store = context["spark"], context["store"]
@@ -227,7 +230,7 @@ def bench_score(context: dict) -> dict:
         store.write_with_executors(
             f"embeddings_{size}",
             lambda uri: score_files(subset, uri, store.paths.root, model_version, datetime.now(timezone.utc)),
-            EMBEDDINGS_DDL, mode="overwrite", partition_by=EMBEDDINGS_PARTITIONS)
+            EMBEDDINGS, mode="overwrite", partition_by=EMBEDDINGS_PARTITIONS)
         seconds = time.time() - started
         rows = sum(store.row_counts(f"embeddings_{size}", "marketplace").values())
         titles = store.read_pandas("catalog", columns=["marketplace", "product_group", "product_id", "title"])

@@ -3,8 +3,8 @@ of group vectors, streamed from Delta.
 
     spark-submit jobs/agnostic.py [--set agnostic.max_per_group=500000] [--set agnostic.rho=0.05]
 """
-from mrnet.cli.common import run_job
-from mrnet.stages import agnostic
+from mrnet.cli import main
+from mrnet.stages import train_agnostic_autoencoders
 
 if __name__ == "__main__":
-    run_job("agnostic", __doc__, agnostic)
+    main("agnostic", __doc__, train_agnostic_autoencoders, sections=("agnostic",))

@@ -2,8 +2,8 @@
 
     spark-submit jobs/corpus.py [--catalog NAME] [--conf-env cluster] [--set key=value ...]
 """
-from mrnet.cli.common import run_job
-from mrnet.stages import corpus
+from mrnet.cli import main
+from mrnet.stages import tokenize_corpus
 
 if __name__ == "__main__":
-    run_job("corpus", __doc__, corpus)
+    main("corpus", __doc__, tokenize_corpus, sections=("corpus",))

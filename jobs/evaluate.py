@@ -5,8 +5,8 @@ cross-language neighbours, into reports/<model_version>/<catalog>/ (Markdown, JS
 
     spark-submit jobs/evaluate.py [--catalog amazon_in] [--set evaluate.sample=50000]
 """
-from mrnet.cli.common import run_job
-from mrnet.stages import evaluate
+from mrnet.cli import main
+from mrnet.stages import evaluate_embeddings
 
 if __name__ == "__main__":
-    run_job("evaluate", __doc__, evaluate)
+    main("evaluate", __doc__, evaluate_embeddings, sections=("evaluate",))

@@ -2,8 +2,8 @@
 
     spark-submit jobs/ingest.py [--catalog amazon_in] [--conf-env cluster] [--set key=value ...]
 """
-from mrnet.cli.common import run_job
-from mrnet.stages import ingest
+from mrnet.cli import main
+from mrnet.stages import ingest_catalog
 
 if __name__ == "__main__":
-    run_job("ingest", __doc__, ingest)
+    main("ingest", __doc__, ingest_catalog, sections=("catalog", "ingest",))

@@ -3,8 +3,8 @@ label metadata (class vocabularies, regression statistics, TF-IDF vocabularies).
 
     spark-submit jobs/labels.py [--catalog NAME] [--set labels.min_labelled=100]
 """
-from mrnet.cli.common import run_job
-from mrnet.stages import labels
+from mrnet.cli import main
+from mrnet.stages import build_label_tables
 
 if __name__ == "__main__":
-    run_job("labels", __doc__, labels)
+    main("labels", __doc__, build_label_tables, sections=("labels",))

@@ -3,16 +3,15 @@
 
     spark-submit jobs/score.py [--incremental] [--model-version mv-...]
 """
-from mrnet.cli.common import run_job
-from mrnet.stages import score
+from mrnet.cli import Flag, main
+from mrnet.stages import score_embeddings
 
-
-def add_arguments(parser):
-    parser.add_argument("--incremental", action="store_true",
-                        help="rescore only new or changed titles (and everything for a new model version)")
-    parser.add_argument("--model-version", default=None,
-                        help="model version to score with (default: models/current.json)")
-
+FLAGS = [
+    Flag("--incremental", "score.incremental",
+         "rescore only new or changed titles (and all of them for a new model version)", boolean=True),
+    Flag("--model-version", "score.model_version",
+         "model version to score with (default: models/current.json)"),
+]
 
 if __name__ == "__main__":
-    run_job("score", __doc__, score, extra_args=add_arguments)
+    main("score", __doc__, score_embeddings, sections=("score",), flags=FLAGS)

@@ -6,14 +6,13 @@ where the cluster's executors have them (stage-level ResourceProfile), on CPU ot
 A group that fails is reported with its error and does not stop the others; the job exits
 non-zero if any group failed. Re-running resumes unfinished groups from their checkpoints.
 """
-from mrnet.cli.common import run_job
-from mrnet.stages import train
+from mrnet.cli import Flag, main
+from mrnet.stages import run_training
 
-
-def add_arguments(parser):
-    parser.add_argument("--groups", default=None,
-                        help="comma-separated groups to train: NAME (all marketplaces) or MP/NAME")
-
+FLAGS = [
+    Flag("--groups", "train.groups",
+         "comma-separated groups to train: NAME (every marketplace) or MP/NAME", is_list=True),
+]
 
 if __name__ == "__main__":
-    run_job("train", __doc__, train, extra_args=add_arguments)
+    main("train", __doc__, run_training, sections=("train",), flags=FLAGS)

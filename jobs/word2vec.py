@@ -3,8 +3,8 @@ store (safetensors vectors + vocabulary JSON + checksum).
 
     spark-submit jobs/word2vec.py [--set word2vec.min_count=5] [--set word2vec.max_sentences=5000000]
 """
-from mrnet.cli.common import run_job
-from mrnet.stages import word2vec
+from mrnet.cli import main
+from mrnet.stages import train_word_vectors
 
 if __name__ == "__main__":
-    run_job("word2vec", __doc__, word2vec)
+    main("word2vec", __doc__, train_word_vectors, sections=("word2vec",))

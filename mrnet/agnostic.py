@@ -11,10 +11,10 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from mrnet.embedder import make_vector_fn
+from mrnet.schemas import GROUP_VECTORS
 from mrnet.splits import split_column
 
 log = logging.getLogger("mrnet")
-SAMPLE_DDL = "marketplace string, product_group string, product_id string, embedding_pg array<float>"
 
 
 def balanced_sample(corpus: DataFrame, max_per_group: int) -> DataFrame:
@@ -29,7 +29,7 @@ def sample_group_vectors(corpus: DataFrame, root: str, model_version: str, max_p
     sample = balanced_sample(corpus.select("marketplace", "product_group", "product_id", "title_tokens"),
                              max_per_group).drop("_rank")
     vectors = sample.mapInPandas(
-        make_vector_fn(root, model_version, "product_id", "embedding_pg", agnostic=False), SAMPLE_DDL)
+        make_vector_fn(root, model_version, "product_id", "embedding_pg", agnostic=False), GROUP_VECTORS)
     # A hash of the product, not rand(): Spark's shuffle delivers rows in no fixed order, so a
     # random key would give a different sample order (and autoencoder) on every run.
     key = F.xxhash64("marketplace", "product_id", F.lit(seed))

@@ -8,8 +8,8 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from mrnet.embedder import make_vector_fn
+from mrnet.schemas import PAIR_VECTORS
 
-PAIR_VECTOR_DDL = "marketplace string, product_group string, pair_key string, vector array<float>"
 
 
 def paired_vectors(corpus: DataFrame, catalog: DataFrame, side_a: str, side_b: str,
@@ -20,7 +20,7 @@ def paired_vectors(corpus: DataFrame, catalog: DataFrame, side_a: str, side_b: s
              .join(corpus.select("marketplace", "product_id", "product_group", "title_tokens"),
                    ["marketplace", "product_id"]))
     vectors = keyed.mapInPandas(
-        make_vector_fn(root, model_version, "pair_key", "vector", agnostic=True), PAIR_VECTOR_DDL)
+        make_vector_fn(root, model_version, "pair_key", "vector", agnostic=True), PAIR_VECTORS)
     a = vectors.filter(F.col("marketplace") == side_a).select("pair_key", F.col("vector").alias("x_a"))
     b = vectors.filter(F.col("marketplace") == side_b).select("pair_key", F.col("vector").alias("x_b"))
     bucket = F.crc32(F.col("pair_key")) % 1000

@@ -6,9 +6,8 @@ from typing import Callable, Iterator
 import pandas as pd
 from pyspark.sql import DataFrame
 
-CORPUS_DDL = ("product_id string, marketplace string, product_group string, "
-              "title_tokens array<string>, tokens array<string>")
-CORPUS_PARTITIONS = ("marketplace",)
+from mrnet.schemas import CORPUS
+
 
 
 def make_tokenize_fn(include_description: bool) -> Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]:
@@ -35,4 +34,4 @@ def make_tokenize_fn(include_description: bool) -> Callable[[Iterator[pd.DataFra
 
 def build_corpus(catalog: DataFrame, include_description: bool = True) -> DataFrame:
     columns = ["product_id", "marketplace", "product_group", "title", "description"]
-    return catalog.select(*columns).mapInPandas(make_tokenize_fn(include_description), CORPUS_DDL)
+    return catalog.select(*columns).mapInPandas(make_tokenize_fn(include_description), CORPUS)

@@ -4,22 +4,17 @@ Arrow batch. Used by the agnostic, align and score stages on the executors.
 """
 from __future__ import annotations
 
-import json
 import threading
-from pathlib import Path
 
 import numpy as np
 import torch
 
 from mrnet.model import encode_numpy
-from mrnet.modelstore import load_group_model
+from mrnet.modelstore import (agnostic_model, aligner_for, has_artifact, load_group_model,
+                              load_word_vectors, read_manifest)
 from mrnet.paths import Paths
-from mrnet.wordvectors import WordVectors
+from mrnet.schemas import STATUS_EMPTY, STATUS_NO_TOKENS, STATUS_OK, STATUS_UNKNOWN_GROUP
 
-STATUS_OK = "ok"
-STATUS_NO_TOKENS = "no_known_tokens"
-STATUS_EMPTY = "empty_title"
-STATUS_UNKNOWN_GROUP = "unknown_group"
 
 _BUNDLES: dict[tuple[str, str], "ModelBundle"] = {}
 _LOCK = threading.Lock()
@@ -48,45 +43,29 @@ class ModelBundle:
         """(model, word vectors) of a group, or None when the version has no model for it."""
         key = (marketplace, group)
         if key not in self._groups:
-            folder = Path(self.paths.group_model(self.model_version, marketplace, group))
-            self._groups[key] = self._load_group(folder) if (folder / "manifest.json").exists() else None
+            folder = self.paths.group_model(self.model_version, marketplace, group)
+            self._groups[key] = self._load_group(folder) if has_artifact(folder) else None
         return self._groups[key]
 
-    def _load_group(self, folder: Path):
-        manifest = json.loads((folder / "manifest.json").read_text())
-        path = manifest["word_vectors"]["path"]
+    def _load_group(self, folder: str):
+        path = read_manifest(folder)["word_vectors"]["path"]
         if path not in self._vectors:
-            self._vectors[path] = WordVectors.load(path)
+            self._vectors[path] = load_word_vectors(path)
         model, _ = load_group_model(folder, self._vectors[path])
         return model, self._vectors[path]
 
     def agnostic(self, marketplace: str):
         """(sparse autoencoder, {group: block index}) of a marketplace, or None."""
         if marketplace not in self._agnostic:
-            from mrnet.autoencoders import load_autoencoder
-
-            folder = Path(self.paths.agnostic_model(self.model_version, marketplace))
-            if (folder / "manifest.json").exists():
-                groups = json.loads((folder / "manifest.json").read_text())["groups"]
-                model = load_autoencoder(folder / "model.safetensors")
-                self._agnostic[marketplace] = (model, {g: i for i, g in enumerate(groups)})
-            else:
-                self._agnostic[marketplace] = None
+            found = agnostic_model(self.paths, self.model_version, marketplace)
+            self._agnostic[marketplace] = None if found is None else \
+                (found[0], {g: i for i, g in enumerate(found[1]["groups"])})
         return self._agnostic[marketplace]
 
     def aligner(self, marketplace: str):
         """(multimodal autoencoder, "a" or "b") of the first pair naming the marketplace, or None."""
         if marketplace not in self._aligners:
-            from mrnet.autoencoders import load_autoencoder
-
-            self._aligners[marketplace] = None
-            root = Path(self.paths.model_version(self.model_version)) / "align"
-            for folder in sorted(root.glob("*-*")) if root.exists() else []:
-                side_a, side_b = folder.name.split("-", 1)
-                if marketplace in (side_a, side_b) and (folder / "model.safetensors").exists():
-                    model = load_autoencoder(folder / "model.safetensors")
-                    self._aligners[marketplace] = (model, "a" if marketplace == side_a else "b")
-                    break
+            self._aligners[marketplace] = aligner_for(self.paths, self.model_version, marketplace)
         return self._aligners[marketplace]
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from mrnet.model import TaskSpec
-from mrnet.multitask import TaskData
+from mrnet.training import TaskData
 from mrnet.wordvectors import WordVectors
 
 

@@ -19,21 +19,14 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from mrnet.configuration.schema import LabelSettings, TaskSpecConf
+from mrnet.schemas import LABEL_METADATA, LABELS
 from mrnet.splits import split_column
 
 log = logging.getLogger("mrnet")
 
 KEYS = ["marketplace", "product_group"]
-LABEL_PARTITIONS = ("marketplace", "product_group")
-LABEL_DDL = ("marketplace string, product_group string, product_id string, split string, "
-             "task string, class_index int, value double, "
-             "tfidf_indices array<int>, tfidf_values array<float>")
 OTHER_CLASS = "__other__"
-METADATA_DDL = ("marketplace string, product_group string, task string, kind string, "
-                "column string, classes array<string>, log1p boolean, mean double, std double, "
-                "terms array<string>, idf array<double>, n_labelled long")
-METADATA_COLUMNS = ["marketplace", "product_group", "task", "kind", "column", "classes", "log1p",
-                    "mean", "std", "terms", "idf", "n_labelled"]
+METADATA_COLUMNS = LABEL_METADATA.fieldNames()
 
 
 @dataclass
@@ -75,15 +68,14 @@ def build_labels(catalog: DataFrame, title_tokens: DataFrame, tasks: dict[str, T
     labels = parts[0]
     for part in parts[1:]:
         labels = labels.unionByName(part, allowMissingColumns=True)
-    labels = labels.select(*[_typed_column(labels, spec) for spec in LABEL_DDL.split(", ")])
+    labels = labels.select(*[_typed_column(labels, f) for f in LABELS.fields])
     frames = [m[METADATA_COLUMNS].astype(object) for m in metadata]   # mixed kinds: no dtype guessing
     return LabelBuild(labels, pd.concat(frames, ignore_index=True), skipped)
 
 
-def _typed_column(df: DataFrame, spec: str):
-    name, kind = spec.split(" ", 1)
-    column = F.col(name) if name in df.columns else F.lit(None)
-    return column.cast(kind).alias(name)
+def _typed_column(df: DataFrame, spec):
+    column = F.col(spec.name) if spec.name in df.columns else F.lit(None)
+    return column.cast(spec.dataType).alias(spec.name)
 
 
 def _enough_labels(meta: pd.DataFrame, min_labelled: int, task: str):

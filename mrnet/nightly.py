@@ -11,12 +11,11 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 from mrnet import stages
-from mrnet.cli.common import RunRecord
-from mrnet.modelstore import current_model_version
+from mrnet.errors import BadSelection
+from mrnet.modelstore import RunRecord, current_model_version, last_success, record_success
 
 log = logging.getLogger("mrnet")
 
@@ -38,19 +37,19 @@ def _model_version(store) -> str | None:
 # (name, stage function, inputs(store, cfg) -> the state that decides whether to rerun)
 CHAIN: list[tuple[str, Callable, Callable]] = [
     # ingest always runs: it snapshots tonight's catalog (a new version, the same rows if unchanged)
-    ("ingest", stages.ingest, None),
-    ("corpus", stages.corpus, lambda s, c: {**_catalog_content(s), "conf": c.corpus}),
-    ("word2vec", stages.word2vec, lambda s, c: {**s.versions("corpus"), "conf": c.word2vec}),
-    ("labels", stages.labels, lambda s, c: {**_catalog_content(s), **s.versions("corpus"), "tasks": c.tasks,
+    ("ingest", stages.ingest_catalog, None),
+    ("corpus", stages.tokenize_corpus, lambda s, c: {**_catalog_content(s), "conf": c.corpus}),
+    ("word2vec", stages.train_word_vectors, lambda s, c: {**s.versions("corpus"), "conf": c.word2vec}),
+    ("labels", stages.build_label_tables, lambda s, c: {**_catalog_content(s), **s.versions("corpus"), "tasks": c.tasks,
                                             "conf": c.labels}),
-    ("train", stages.train, lambda s, c: {**s.versions("labels", "label_metadata", "corpus"),
+    ("train", stages.run_training, lambda s, c: {**s.versions("labels", "label_metadata", "corpus"),
                                           "conf": c.train, "word2vec": c.word2vec}),
-    ("agnostic", stages.agnostic, lambda s, c: {"model": _model_version(s), "conf": c.agnostic}),
-    ("align", stages.align, lambda s, c: {"model": _model_version(s), "conf": c.align,
+    ("agnostic", stages.train_agnostic_autoencoders, lambda s, c: {"model": _model_version(s), "conf": c.agnostic}),
+    ("align", stages.train_aligners, lambda s, c: {"model": _model_version(s), "conf": c.align,
                                           "agnostic": c.agnostic}),
-    ("score", stages.score, lambda s, c: {**_catalog_content(s), "model": _model_version(s),
+    ("score", stages.score_embeddings, lambda s, c: {**_catalog_content(s), "model": _model_version(s),
                                           "agnostic": c.agnostic, "align": c.align}),
-    ("evaluate", stages.evaluate, lambda s, c: {**s.versions("embeddings"), "conf": c.evaluate}),
+    ("evaluate", stages.evaluate_embeddings, lambda s, c: {**s.versions("embeddings"), "conf": c.evaluate}),
 ]
 
 
@@ -75,20 +74,19 @@ def _fingerprint(inputs: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _last_success(store, name: str) -> Path:
-    return Path(store.paths.root) / "runs" / name / "last_success.json"
-
-
 def run_chain(spark, store, cfg, only: list[str] | None = None, force: bool = False) -> list[StageOutcome]:
     """Run the stages (or ``only`` those), each recorded as its own run. Stops at a failure."""
+    unknown = sorted(set(only or ()) - {name for name, _, _ in CHAIN})
+    if unknown:
+        raise BadSelection(f"nightly.stages names unknown stages {unknown}; the chain is "
+                           f"{[name for name, _, _ in CHAIN]}")
     outcomes = []
     for name, stage, inputs in CHAIN:
         if only and name not in only:
             continue
         fingerprint = _fingerprint(inputs(store, cfg)) if inputs else None
-        marker = _last_success(store, name)
-        if (not force and fingerprint and marker.exists()
-                and json.loads(marker.read_text())["inputs"] == fingerprint):
+        previous = last_success(store.paths, name)
+        if not force and fingerprint and previous and previous["inputs"] == fingerprint:
             log.info("stage %s: inputs unchanged since its last success; skipped", name)
             outcomes.append(StageOutcome(name, 0.0, None, {}, skipped=True))
             continue
@@ -96,7 +94,7 @@ def run_chain(spark, store, cfg, only: list[str] | None = None, force: bool = Fa
         run = RunRecord.start(name, cfg)
         started = time.time()
         summary = run.finish(stage(spark, store, cfg, run))
-        marker.write_text(json.dumps({"inputs": fingerprint, "run_id": run.run_id}))
+        record_success(store.paths, name, fingerprint, run.run_id)
         outcomes.append(StageOutcome(name, time.time() - started, summary.get("rows"),
                                      summary.get("versions", {})))
     return outcomes
@@ -105,3 +103,30 @@ def run_chain(spark, store, cfg, only: list[str] | None = None, force: bool = Fa
 def summary_lines(outcomes: list[StageOutcome]) -> list[str]:
     header = f"{'stage':<10} {'seconds':>9} {'rows':>12}  table versions"
     return [header, "-" * len(header), *(o.line() for o in outcomes)]
+
+
+def run_nightly(spark, store, cfg, run) -> dict:
+    """The nightly stage: the chain (``cfg.nightly.stages`` or all), its summary and where to look."""
+    outcomes = run_chain(spark, store, cfg, cfg.nightly.stages or None, force=cfg.nightly.force)
+    print("\n".join(["", "nightly run summary", *summary_lines(outcomes)]), flush=True)
+    print(f"\ntables under {store.paths.root}/tables:", flush=True)
+    for name in ("catalog", "quarantine", "embeddings"):
+        if store.exists(name):
+            print(f"  {name:<12} {store.uri(name)}  (version {store.version(name)})")
+    if store.exists("embeddings"):
+        print(SAMPLE_SQL.format(embeddings=store.uri("embeddings")))
+    return {"stages": [o.__dict__ for o in outcomes]}
+
+
+SAMPLE_SQL = """
+Join the embeddings onto your features in Spark SQL (any Delta reader works too):
+
+  >>> TableStore(spark, cfg.storage).read("embeddings").createOrReplaceTempView("embeddings")
+  SELECT f.*, e.embedding, e.embedding_pg
+  FROM my_features f JOIN embeddings e
+    ON e.product_id = f.product_id AND e.marketplace = f.marketplace
+  WHERE e.status = 'ok'
+
+DuckDB:  SELECT product_group, count(*) FROM delta_scan('{embeddings}') GROUP BY ALL;
+pandas:  deltalake.DeltaTable('{embeddings}').to_pandas(columns=['product_id', 'embedding'])
+"""

@@ -1,4 +1,5 @@
-"""Every path of the system, derived from one root (STYLE: no path strings in jobs)."""
+"""Every folder of the system, derived from one root (no path strings in jobs); the file names
+inside the model store's folders are :mod:`mrnet.modelstore.layout`'s."""
 from __future__ import annotations
 
 import os
@@ -37,9 +38,6 @@ class Paths:
 
     def word_vectors(self, marketplace: str, version: str) -> str:
         return f"{self.word2vec(marketplace)}/{version}"
-
-    def groups_of(self, version: str, marketplace: str) -> str:
-        return f"{self.model_version(version)}/groups/{marketplace}"
 
     def agnostic_model(self, version: str, marketplace: str) -> str:
         return f"{self.model_version(version)}/agnostic/{marketplace}"

@@ -1,4 +1,4 @@
-"""Scoring every catalog title into the ``embeddings`` table (DESIGN.md, data contracts).
+"""Scoring every catalog title into the ``embeddings`` table (its contract: one row per catalog row, three vectors and a status).
 
 The executors' function works on Arrow record batches (``mapInArrow``): titles are tokenized a
 batch at a time, every model of the version is loaded once per Python worker (``bundle_for``),
@@ -17,14 +17,11 @@ import pyarrow as pa
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from mrnet.embedder import (STATUS_EMPTY, bundle_for, embed_agnostic, embed_aligned,
+from mrnet.embedder import (bundle_for, embed_agnostic, embed_aligned,
                             embed_group)
-from mrnet.storage.delta_rs import FILE_LIST_DDL, make_file_writer_fn
+from mrnet.schemas import EMBEDDINGS, EMBEDDINGS_PARTITIONS, STAGED_FILE, STATUS_EMPTY
+from mrnet.storage import make_file_writer_fn
 
-EMBEDDINGS_PARTITIONS = ("marketplace", "product_group")
-EMBEDDINGS_DDL = ("product_id string, marketplace string, product_group string, title_hash string, "
-                  "model_version string, scored_at timestamp, status string, "
-                  "embedding_pg array<float>, embedding array<float>, embedding_aligned array<float>")
 INPUT_COLUMNS = ["product_id", "marketplace", "product_group", "title", "title_hash"]
 
 
@@ -41,7 +38,7 @@ def make_score_fn(root: str, model_version: str, scored_at: datetime) -> Callabl
 
         from mrnet.text import tokenize_many
 
-        torch.set_num_threads(1)   # one thread per Spark task (STACK.md, trap 8)
+        torch.set_num_threads(1)   # one thread per Spark task: two tasks of two threads each on two cores collapse throughput
         bundle = bundle_for(root, model_version)
         for batch in batches:
             yield _score_batch(bundle, batch, tokenize_many, model_version, scored_at)
@@ -107,7 +104,7 @@ def _input_rows(catalog: DataFrame) -> DataFrame:
 
 def score_catalog(catalog: DataFrame, root: str, model_version: str, scored_at: datetime) -> DataFrame:
     """Every catalog row → one embeddings row (as a Spark DataFrame)."""
-    return _input_rows(catalog).mapInArrow(make_score_fn(root, model_version, scored_at), EMBEDDINGS_DDL)
+    return _input_rows(catalog).mapInArrow(make_score_fn(root, model_version, scored_at), EMBEDDINGS)
 
 
 def score_files(catalog: DataFrame, uri: str, root: str, model_version: str,
@@ -115,7 +112,7 @@ def score_files(catalog: DataFrame, uri: str, root: str, model_version: str,
     """Every catalog row scored and written by the executors straight into the table folder
     (pyarrow Parquet); returns the small DataFrame of written files for the commit."""
     writer = make_file_writer_fn(uri, EMBEDDINGS_PARTITIONS, make_score_fn(root, model_version, scored_at))
-    return _input_rows(catalog).mapInArrow(writer, FILE_LIST_DDL)
+    return _input_rows(catalog).mapInArrow(writer, STAGED_FILE)
 
 
 def incremental_files(catalog: DataFrame, existing: DataFrame, uri: str, root: str,
@@ -141,7 +138,6 @@ def incremental_files(catalog: DataFrame, existing: DataFrame, uri: str, root: s
     rescored = score_files(flagged.filter("_changed").select(*INPUT_COLUMNS[:4]), uri, root,
                            model_version, scored_at)
     kept = existing.join(flagged.filter(~F.col("_changed")).select(*keys), keys, "left_semi")
-    columns = [c.split()[0] for c in EMBEDDINGS_DDL.split(", ")]
-    carried = kept.select(*columns).mapInArrow(make_file_writer_fn(uri, EMBEDDINGS_PARTITIONS),
-                                               FILE_LIST_DDL)
+    carried = kept.select(*EMBEDDINGS.fieldNames()).mapInArrow(make_file_writer_fn(uri, EMBEDDINGS_PARTITIONS),
+                                               STAGED_FILE)
     return rescored.unionByName(carried)

@@ -11,7 +11,7 @@ def build_spark_session(settings: SparkSettings, app_name: str | None = None):
     """A SparkSession with the settings Delta-via-delta-rs needs (see conf/base/pipeline.yaml)."""
     from pyspark.sql import SparkSession
 
-    # Spark's Python workers run `python3` from PATH unless told (STACK.md, trap 1).
+    # Spark's Python workers run `python3` from PATH unless told, not this interpreter.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     builder = SparkSession.builder.appName(app_name or settings.app_name)

@@ -1,6 +1,8 @@
 """One function per pipeline stage: what a job runs, and what the nightly chain chains.
 
-Each takes (spark, store, cfg, run, args) and returns a JSON-able summary dict.
+Each takes ``(spark, store, cfg, run)``: the session, the table store, the resolved config and
+the run record its commits and artifacts point back to; each returns a JSON-able summary dict
+and raises :class:`mrnet.errors.PipelineError` for a failure a person must act on.
 """
 from __future__ import annotations
 
@@ -8,12 +10,13 @@ import logging
 from pathlib import Path
 
 from mrnet.catalog import read_source
+from mrnet.errors import BadSelection, MissingInput, StageFailed
 from mrnet.ingest import run_ingest
 
 log = logging.getLogger("mrnet")
 
 
-def ingest(spark, store, cfg, run, args=None) -> dict:
+def ingest_catalog(spark, store, cfg, run) -> dict:
     raw = read_source(spark, cfg.catalog, cfg.synthetic, read_delta=store.read_uri)
     summary = run_ingest(spark, store, raw, cfg.catalog, cfg.ingest, run.metadata())
     for line in [f"ingest of catalog {cfg.catalog.name!r}:", *summary.lines()]:
@@ -26,8 +29,9 @@ def ingest(spark, store, cfg, run, args=None) -> dict:
                          "quarantine": summary.quarantine_version}}
 
 
-def corpus(spark, store, cfg, run, args=None) -> dict:
-    from mrnet.corpus import CORPUS_PARTITIONS, build_corpus
+def tokenize_corpus(spark, store, cfg, run) -> dict:
+    from mrnet.corpus import build_corpus
+    from mrnet.schemas import CORPUS_PARTITIONS
 
     tokens = build_corpus(store.read("catalog"), cfg.corpus.include_description)
     version = store.write(tokens, "corpus", mode="overwrite", partition_by=CORPUS_PARTITIONS,
@@ -37,9 +41,9 @@ def corpus(spark, store, cfg, run, args=None) -> dict:
     return {"rows": sum(rows.values()), "versions": {"corpus": version}}
 
 
-def word2vec(spark, store, cfg, run, args=None) -> dict:
+def train_word_vectors(spark, store, cfg, run) -> dict:
+    from mrnet.modelstore import publish_word_vectors, save_word_vectors
     from mrnet.word2vec import StreamingSentences, sample_corpus, train_word2vec
-    from mrnet.wordvectors import publish_current
 
     corpus_version = store.version("corpus")
     rows = store.row_counts("corpus", "marketplace")
@@ -56,25 +60,26 @@ def word2vec(spark, store, cfg, run, args=None) -> dict:
         vectors.info = {"marketplace": marketplace, "version": name, "corpus_version": corpus_version,
                         "settings": vars(cfg.word2vec), **stats}
         root = Path(store.paths.word2vec(marketplace))
-        checksum = vectors.save(root / name)
-        (root / name / "config.yaml").write_text((run.folder / "config.yaml").read_text())
-        publish_current(root, name, checksum)
+        checksum = save_word_vectors(store.paths.word_vectors(marketplace, name), vectors,
+                                     run.config_yaml)
+        publish_word_vectors(root, name, checksum)
         figures[marketplace] = {**stats, "checksum": checksum, "path": str(root / name)}
         print(f"word2vec {marketplace}: {stats['vocab']:,} words from {stats['sentences']:,} "
               f"sentences, {stats['words_per_second']:,} words/s -> {root / name}", flush=True)
     return {"rows": sum(rows.values()), "marketplaces": figures, "versions": {"corpus": corpus_version}}
 
 
-def labels(spark, store, cfg, run, args=None) -> dict:
-    from mrnet.labels import LABEL_PARTITIONS, METADATA_DDL, build_labels
+def build_label_tables(spark, store, cfg, run) -> dict:
+    from mrnet.labels import build_labels
+    from mrnet.schemas import LABEL_METADATA, LABEL_METADATA_PARTITIONS, LABEL_PARTITIONS
 
     title_tokens = store.read("corpus").select("marketplace", "product_group", "product_id",
                                                "title_tokens")
     build = build_labels(store.read("catalog"), title_tokens, cfg.tasks, cfg.labels)
     version = store.write(build.labels, "labels", mode="overwrite", partition_by=LABEL_PARTITIONS,
                           metadata=run.metadata())
-    meta_version = store.write(spark.createDataFrame(build.metadata, METADATA_DDL), "label_metadata",
-                               mode="overwrite", partition_by=("marketplace",), metadata=run.metadata())
+    meta_version = store.write(spark.createDataFrame(build.metadata, LABEL_METADATA), "label_metadata",
+                               mode="overwrite", partition_by=LABEL_METADATA_PARTITIONS, metadata=run.metadata())
     rows = sum(store.row_counts("labels", "marketplace").values())
     per_group = build.metadata.groupby(["marketplace", "product_group"])["task"].count()
     print(f"labels: {rows:,} label rows; tasks per group:", flush=True)
@@ -83,30 +88,29 @@ def labels(spark, store, cfg, run, args=None) -> dict:
             "skipped": build.skipped, "versions": {"labels": version, "label_metadata": meta_version}}
 
 
-def train(spark, store, cfg, run, args=None) -> dict:
+def run_training(spark, store, cfg, run) -> dict:
     """One MRNet per (marketplace, group), dispatched by Spark; fails if any group failed."""
-    from mrnet.reporting import print_train_outcomes, write_model_version
+    from mrnet.training_report import print_train_outcomes, write_model_version
     from mrnet.train import GroupJob, model_version_for, train_all_groups
-    from mrnet.wordvectors import current_version
+    from mrnet.modelstore import current_word_vectors
 
     versions = store.versions("labels", "label_metadata", "corpus")
     meta = store.read_pandas("label_metadata", columns=["marketplace", "product_group"])
-    groups = _select_groups(sorted(set(zip(meta.marketplace, meta.product_group))),
-                            getattr(args, "groups", None))
-    vectors = {m: current_version(Path(store.paths.word2vec(m))) for m, _ in groups}
+    groups = _select_groups(sorted(set(zip(meta.marketplace, meta.product_group))), cfg.train.groups)
+    vectors = {m: current_word_vectors(store.paths.word2vec(m)) for m, _ in groups}
     model_version = model_version_for(cfg.train, versions,
                                       {m: v["checksum"] for m, v in vectors.items()})
     jobs = [GroupJob(store.paths.root, model_version, m, g, versions,
-                     f"{store.paths.word2vec(m)}/{vectors[m]['version']}", vars(cfg.train))
+                     store.paths.word_vectors(m, vectors[m]["version"]), vars(cfg.train))
             for m, g in groups]
     log.info("training %d groups into model version %s", len(jobs), model_version)
     outcomes = train_all_groups(spark, jobs, cfg.train)
     quality = print_train_outcomes(outcomes)
     write_model_version(store.paths, model_version, outcomes, quality, run,
-                        complete=getattr(args, "groups", None) is None)
+                        complete=not cfg.train.groups)
     failed = outcomes[outcomes.status != "ok"]
     if len(failed):
-        raise RuntimeError(f"{len(failed)} of {len(outcomes)} groups failed to train: "
+        raise StageFailed(f"{len(failed)} of {len(outcomes)} groups failed to train: "
                            + ", ".join(f"{r.marketplace}/{r.product_group}" for r in failed.itertuples()))
     return {"rows": int(sum(q["n"] for q in quality if "n" in q)) if quality else None,
             "model_version": model_version, "groups": len(outcomes),
@@ -114,40 +118,44 @@ def train(spark, store, cfg, run, args=None) -> dict:
             "versions": versions}
 
 
-def _select_groups(groups: list[tuple[str, str]], wanted: str | None) -> list[tuple[str, str]]:
-    """``--groups uk/toys,fr/toys`` or ``--groups toys`` (every marketplace's toys)."""
+def _select_groups(groups: list[tuple[str, str]], wanted: list[str]) -> list[tuple[str, str]]:
+    """``train.groups: [uk/toys, fr/toys]`` or ``[toys]`` (every marketplace's toys); [] is all."""
     if not wanted:
         return groups
-    names = set(wanted.split(","))
+    names = set(wanted)
     chosen = [(m, g) for m, g in groups if g in names or f"{m}/{g}" in names]
     if not chosen:
-        raise SystemExit(f"--groups {wanted!r} matches none of {[f'{m}/{g}' for m, g in groups]}")
+        raise BadSelection(f"train.groups {wanted} matches none of {[f'{m}/{g}' for m, g in groups]}")
     return chosen
 
 
-def current_model_version(store) -> str:
-    from mrnet.modelstore import current_model_version as pointed_at
+def published_model_version(store) -> str:
+    """The version ``models/current.json`` points at; fails when nothing was trained yet."""
+    from mrnet.modelstore import current_model_version
 
-    version = pointed_at(store.paths)
+    version = current_model_version(store.paths)
     if version is None:
-        raise SystemExit(f"no trained model version under {store.paths.models()}: run jobs/train.py first")
+        raise MissingInput(f"no trained model version under {store.paths.models()}: "
+                           f"run jobs/train.py first")
     return version
 
 
-def agnostic(spark, store, cfg, run, args=None) -> dict:
+def train_agnostic_autoencoders(spark, store, cfg, run) -> dict:
     """One sparse autoencoder per marketplace over its groups' vectors (paper 3.2)."""
-    import json
+    from dataclasses import asdict
 
     from mrnet.agnostic import batch_source, sample_group_vectors
-    from mrnet.autoencoders import (SparseAESettings, evaluate_sparse_ae, save_autoencoder,
-                                    settings_dict, train_sparse_ae)
+    from mrnet.autoencoders import evaluate_sparse_ae, train_sparse_ae
+    from mrnet.modelstore import save_autoencoder_model
+    from mrnet.schemas import AGNOSTIC_SAMPLE_PARTITIONS
 
-    model_version = current_model_version(store)
+    model_version = published_model_version(store)
     settings = cfg.agnostic
     sample = sample_group_vectors(store.read("corpus"), store.paths.root, model_version,
                                   settings.max_per_group, settings.seed,
                                   int(cfg.spark.conf.get("spark.sql.shuffle.partitions", "8")))
-    version = store.write(sample, "agnostic_sample", mode="overwrite", partition_by=("marketplace",),
+    version = store.write(sample, "agnostic_sample", mode="overwrite",
+                          partition_by=AGNOSTIC_SAMPLE_PARTITIONS,
                           metadata=run.metadata())
     rows = store.row_counts("agnostic_sample", "marketplace")
     groups_of = store.read_pandas("agnostic_sample", columns=["marketplace", "product_group"]) \
@@ -155,25 +163,19 @@ def agnostic(spark, store, cfg, run, args=None) -> dict:
     figures = {}
     for marketplace, groups in sorted(groups_of.items()):
         index = {g: i for i, g in enumerate(groups)}
-        ae_settings = SparseAESettings(hidden=settings.hidden, rho=settings.rho, beta=settings.beta,
-                                       weight_decay=settings.weight_decay, lr=settings.lr,
-                                       epochs=settings.epochs, seed=settings.seed,
-                                       block_dim=2 * cfg.train.hidden)
+        block_dim = 2 * cfg.train.hidden  # the MRNet embedding width
         train_batches = batch_source(store, marketplace, index, settings.batch_size, ("train",))
-        model, history = train_sparse_ae(train_batches, len(groups), ae_settings,
+        model, history = train_sparse_ae(train_batches, len(groups), settings, block_dim=block_dim,
                                          log=lambda line: log.info("[agnostic %s] %s", marketplace, line))
         held_out = batch_source(store, marketplace, index, 4096, ("valid", "test"))
         metrics = evaluate_sparse_ae(model, held_out)
-        folder = Path(store.paths.agnostic_model(model_version, marketplace))
-        folder.mkdir(parents=True, exist_ok=True)
         manifest = {"model_version": model_version, "marketplace": marketplace, "groups": groups,
-                    "dims": {"input": [len(groups), 2 * cfg.train.hidden], "hidden": settings.hidden},
-                    "rho": settings.rho, "settings": settings_dict(ae_settings),
+                    "dims": {"input": [len(groups), block_dim], "hidden": settings.hidden},
+                    "rho": settings.rho, "settings": {**asdict(settings), "block_dim": block_dim},
                     "inputs": {"agnostic_sample": version, "corpus": store.version("corpus")},
                     "metrics": metrics, "history": history}
-        save_autoencoder(model, folder / "model.safetensors", extra={"marketplace": marketplace})
-        (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, default=float))
-        (folder / "config.yaml").write_text((run.folder / "config.yaml").read_text())
+        save_autoencoder_model(store.paths.agnostic_model(model_version, marketplace), model,
+                               manifest, run.config_yaml)
         figures[marketplace] = _agnostic_figures(metrics, settings.rho)
         print(f"agnostic {marketplace}: {len(groups)} groups, {rows.get(marketplace, 0):,} products; "
               f"{figures[marketplace]}", flush=True)
@@ -187,19 +189,20 @@ def _agnostic_figures(metrics: dict, rho: float) -> dict:
     return {**{k: round(float(metrics[k]), 4) for k in keys if k in metrics}, "rho": rho}
 
 
-def align(spark, store, cfg, run, args=None) -> dict:
+def train_aligners(spark, store, cfg, run) -> dict:
     """One multimodal autoencoder per marketplace pair (paper 5), with precision@k."""
-    import json
+    from dataclasses import asdict
 
     from mrnet.align import alignment_metrics, paired_vectors, read_pairs
-    from mrnet.autoencoders import (MultimodalSettings, save_autoencoder, settings_dict,
-                                    train_multimodal_ae)
+    from mrnet.autoencoders import train_multimodal_ae
+    from mrnet.modelstore import save_autoencoder_model
+    from mrnet.schemas import align_pairs_table
 
-    model_version = current_model_version(store)
+    model_version = published_model_version(store)
     settings = cfg.align
     figures, versions = {}, {}
     for side_a, side_b in settings.pairs:
-        table = f"align_pairs_{side_a}_{side_b}"
+        table = align_pairs_table(side_a, side_b)
         pairs = paired_vectors(store.read("corpus"), store.read("catalog"), side_a, side_b,
                                store.paths.root, model_version, settings.max_pairs,
                                settings.test_fraction)
@@ -209,20 +212,15 @@ def align(spark, store, cfg, run, args=None) -> dict:
         if len(train_a) < 10 or len(test_a) < 2:
             print(f"align {side_a}-{side_b}: only {len(train_a)} training pairs; skipped", flush=True)
             continue
-        mm_settings = MultimodalSettings(hidden=settings.hidden, lr=settings.lr, epochs=settings.epochs,
-                                         batch_size=settings.batch_size, seed=settings.seed,
-                                         names=(side_a, side_b))
-        model, history = train_multimodal_ae(train_a, train_b, mm_settings,
+        model, history = train_multimodal_ae(train_a, train_b, settings, names=(side_a, side_b),
                                              log=lambda line: log.info("[align] %s", line))
         metrics = alignment_metrics(model, test_a, test_b, train_a, train_b)
-        folder = Path(store.paths.align_model(model_version, side_a, side_b))
-        folder.mkdir(parents=True, exist_ok=True)
-        save_autoencoder(model, folder / "model.safetensors", extra={"pair": [side_a, side_b]})
-        (folder / "manifest.json").write_text(json.dumps({
+        save_autoencoder_model(store.paths.align_model(model_version, side_a, side_b), model, {
             "model_version": model_version, "pair": [side_a, side_b],
             "dims": {"input": 2 * train_a.shape[1], "hidden": settings.hidden},
-            "settings": settings_dict(mm_settings), "inputs": {table: versions[table]},
-            "metrics": metrics, "history": history}, indent=2, default=float))
+            "settings": {**asdict(settings), "names": [side_a, side_b]},
+            "inputs": {table: versions[table]},
+            "metrics": metrics, "history": history}, run.config_yaml)
         figures[f"{side_a}-{side_b}"] = metrics
         print(f"align {side_a}-{side_b}: {len(train_a):,} training pairs, {len(test_a):,} held out",
               flush=True)
@@ -234,15 +232,15 @@ def align(spark, store, cfg, run, args=None) -> dict:
             "pairs": figures, "versions": versions}
 
 
-def score(spark, store, cfg, run, args=None) -> dict:
+def score_embeddings(spark, store, cfg, run) -> dict:
     """Every catalog row → one row of the embeddings table (full or incremental)."""
     from datetime import datetime, timezone
 
-    from mrnet.score import EMBEDDINGS_DDL, EMBEDDINGS_PARTITIONS, incremental_files, score_files
+    from mrnet.schemas import EMBEDDINGS, EMBEDDINGS_PARTITIONS
+    from mrnet.score import incremental_files, score_files
 
-    model_version = getattr(args, "model_version", None) or cfg.score.model_version \
-        or current_model_version(store)
-    incremental = bool(getattr(args, "incremental", False) or cfg.score.incremental)
+    model_version = cfg.score.model_version or published_model_version(store)
+    incremental = cfg.score.incremental
     scored_at = datetime.now(timezone.utc)
     catalog = store.read("catalog")
     metadata = {**run.metadata(), "mrnet.model_version": model_version}
@@ -252,12 +250,12 @@ def score(spark, store, cfg, run, args=None) -> dict:
         existing = store.read("embeddings", version=read_version)
         version = store.write_with_executors(
             "embeddings", lambda uri: incremental_files(catalog, existing, uri, root, model_version, scored_at),
-            EMBEDDINGS_DDL, mode="overwrite_partitions", partition_by=EMBEDDINGS_PARTITIONS,
+            EMBEDDINGS, mode="overwrite_partitions", partition_by=EMBEDDINGS_PARTITIONS,
             metadata=metadata, expected_version=read_version)
     else:
         version = store.write_with_executors(
             "embeddings", lambda uri: score_files(catalog, uri, root, model_version, scored_at),
-            EMBEDDINGS_DDL, mode="overwrite", partition_by=EMBEDDINGS_PARTITIONS, metadata=metadata)
+            EMBEDDINGS, mode="overwrite", partition_by=EMBEDDINGS_PARTITIONS, metadata=metadata)
     statuses = {r["status"]: r["count"] for r in
                 store.read("embeddings", version=version).groupBy("status").count().collect()}
     total = sum(statuses.values())
@@ -267,16 +265,16 @@ def score(spark, store, cfg, run, args=None) -> dict:
             "status": statuses, "versions": {"embeddings": version, "catalog": store.version("catalog")}}
 
 
-def evaluate(spark, store, cfg, run, args=None) -> dict:
+def evaluate_embeddings(spark, store, cfg, run) -> dict:
     """Downstream tasks, neighbours and plots into reports/<model_version>/<catalog>/."""
     import json
 
     from pyspark.sql import functions as F
 
-    from mrnet import evaluate as ev
-    from mrnet.report import importance_overlaps, run_task, table2_results, task_sample, write_report
+    from mrnet.evaluation.classifiers import table2_markdown
+    from mrnet.evaluation.report import importance_overlaps, run_task, table2_results, task_sample, write_report
 
-    model_version = current_model_version(store)
+    model_version = published_model_version(store)
     settings = cfg.evaluate
     embeddings_version = store.version("embeddings")
     embeddings, catalog = store.read("embeddings", version=embeddings_version), store.read("catalog")
@@ -308,7 +306,7 @@ def evaluate(spark, store, cfg, run, args=None) -> dict:
                           results, overlaps, neighbours, cross, _one_marketplace(universe), histories)
     print(f"evaluate: report {report}", flush=True)
     table2 = table2_results(results)
-    print(ev.table2_markdown(table2), flush=True)
+    print(table2_markdown(table2), flush=True)
     return {"rows": len(universe), "report": str(report), "tasks": list(results),
             "versions": {"embeddings": embeddings_version},
             "table2": json.loads(json.dumps({n: r.get("scores") for n, r in table2.items()},
@@ -326,7 +324,7 @@ def _one_marketplace(universe):
 def _neighbour_tables(universe, settings):
     import numpy as np
 
-    from mrnet import evaluate as ev
+    from mrnet.evaluation.neighbours import cross_language_neighbours, neighbour_table
 
     if universe.empty:
         return None, None
@@ -336,24 +334,23 @@ def _neighbour_tables(universe, settings):
     within = within[within.marketplace == marketplace].reset_index(drop=True)   # one model's space
     neighbours = None
     if len(within) > 10:
-        neighbours = ev.neighbour_table(np.stack(within.embedding_pg.to_numpy()), within.title.tolist(),
-                                        within.product_group.to_numpy(), settings.neighbours_sample)
+        neighbours = neighbour_table(np.stack(within.embedding_pg.to_numpy()), within.title.tolist(),
+                                     within.product_group.to_numpy(), settings.neighbours_sample)
     cross = None
     aligned = universe[universe.embedding_aligned.notna()]
     markets = sorted(aligned.marketplace.unique())
     if len(markets) >= 2:
         a, b = aligned[aligned.marketplace == markets[1]], aligned[aligned.marketplace == markets[0]]
-        cross = ev.cross_language_neighbours(np.stack(a.embedding_aligned.to_numpy()), a.title.tolist(),
-                                             np.stack(b.embedding_aligned.to_numpy()), b.title.tolist(),
-                                             k=3, sample=5, seed=settings.seed)
+        cross = cross_language_neighbours(np.stack(a.embedding_aligned.to_numpy()), a.title.tolist(),
+                                          np.stack(b.embedding_aligned.to_numpy()), b.title.tolist(),
+                                          k=3, sample=5, seed=settings.seed)
     return neighbours, cross
 
 
 def _training_histories(store, model_version: str) -> dict:
-    import json
+    from mrnet.modelstore import group_manifests
 
     histories = {}
-    for manifest in sorted(Path(store.paths.model_version(model_version)).glob("groups/*/*/manifest.json")):
-        data = json.loads(manifest.read_text())
+    for data in group_manifests(store.paths, model_version):
         histories[f"{data['marketplace']}/{data['product_group']}"] = data.get("history", [])
     return histories

@@ -12,24 +12,23 @@ import json
 import logging
 import time
 import traceback
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Iterator
 
 import pandas as pd
 
-from mrnet.configuration.schema import TrainSettingsConf
+from mrnet.configuration.schema import TrainSettings
 from mrnet.groupdata import build_group_data
-from mrnet.modelstore import read_manifest, save_group_model
-from mrnet.multitask import TrainSettings, train_group
+from mrnet.modelstore import has_artifact, read_manifest, save_group_model
 from mrnet.paths import Paths
-from mrnet.storage.delta_rs import read_partition
+from mrnet.schemas import TRAIN_OUTCOME
+from mrnet.storage import read_partition
+from mrnet.training import train_group
 from mrnet.wordvectors import WordVectors
 
 log = logging.getLogger("mrnet")
 
-OUTCOME_DDL = ("marketplace string, product_group string, status string, seconds double, "
-               "device string, manifest string, error string")
 
 
 @dataclass(frozen=True)
@@ -42,14 +41,14 @@ class GroupJob:
     product_group: str
     versions: dict                 # labels, label_metadata, corpus table versions
     word_vectors_path: str
-    settings: dict                 # TrainSettingsConf as a dict
+    settings: dict                 # TrainSettings as a dict
 
 
 def train_one_group(job: GroupJob, device: str = "cpu") -> dict:
     """Train (or resume, or skip if already stored) one group's model; returns its manifest."""
     paths = Paths(job.root)
     folder = Path(paths.group_model(job.model_version, job.marketplace, job.product_group))
-    if (folder / "manifest.json").exists():
+    if has_artifact(folder):
         return read_manifest(folder)
     started = time.time()
     vectors = WordVectors.load(job.word_vectors_path)
@@ -75,8 +74,8 @@ def _group_data(job: GroupJob, paths: Paths, vectors: WordVectors):
 
 
 def _train_settings(conf: dict, device: str) -> TrainSettings:
-    keep = {k: v for k, v in conf.items() if k in TrainSettings.__dataclass_fields__}
-    return TrainSettings(**{**keep, "device": device})
+    """The job's settings (a ``TrainSettings`` as a dict), on the device Spark gave the task."""
+    return replace(TrainSettings(**conf), device=device)
 
 
 def _manifest(job: GroupJob, vectors: WordVectors, data, result, settings, seconds: float) -> dict:
@@ -110,7 +109,9 @@ def make_train_fn(jobs: dict[tuple[str, str], GroupJob]):
     def train_partition(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         import torch
 
-        torch.set_num_threads(1)   # one thread per task: N tasks on N cores (STACK.md, trap 8)
+        # one torch thread per task: Spark runs one task per core, and more threads per task
+        # oversubscribe the cores (two tasks of two threads each on two cores collapse throughput)
+        torch.set_num_threads(1)
         for batch in batches:
             for marketplace, group in zip(batch["marketplace"], batch["product_group"]):
                 yield pd.DataFrame([_run_guarded(jobs[(marketplace, group)])])
@@ -146,7 +147,7 @@ def _task_device() -> str:
     return "cpu"
 
 
-def gpu_profile(spark, settings: TrainSettingsConf):
+def gpu_profile(spark, settings: TrainSettings):
     """A ResourceProfile asking one GPU per training task, where executors have GPUs; else None.
 
     Decided from the cluster's own ``spark.executor.resource.gpu.amount``, so the same conf and
@@ -161,21 +162,23 @@ def gpu_profile(spark, settings: TrainSettingsConf):
     return ResourceProfileBuilder().require(requests).build
 
 
-def model_version_for(settings: TrainSettingsConf, versions: dict, checksums: dict) -> str:
+def model_version_for(settings: TrainSettings, versions: dict, checksums: dict) -> str:
     """Derived from the inputs and settings, so a re-run of the same inputs resumes its version."""
     if settings.model_version:
         return settings.model_version
-    key = json.dumps([asdict(settings), versions, checksums], sort_keys=True)
+    # where it runs and which groups this run trains do not change what a group's model is
+    identity = {k: v for k, v in asdict(settings).items() if k not in ("device", "groups")}
+    key = json.dumps([identity, versions, checksums], sort_keys=True)
     return f"mv-l{versions['labels']}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
 
 
-def train_all_groups(spark, jobs: list[GroupJob], settings: TrainSettingsConf) -> pd.DataFrame:
+def train_all_groups(spark, jobs: list[GroupJob], settings: TrainSettings) -> pd.DataFrame:
     """One Spark task per group (driver side); returns one outcome row per group."""
     rows = [(j.marketplace, j.product_group) for j in jobs]
     keys = spark.sparkContext.parallelize(rows, max(1, len(rows))).toDF(
         "marketplace string, product_group string")
     train_fn = make_train_fn({(j.marketplace, j.product_group): j for j in jobs})
     profile = gpu_profile(spark, settings)
-    outcomes = keys.mapInPandas(train_fn, OUTCOME_DDL, profile=profile) if profile \
-        else keys.mapInPandas(train_fn, OUTCOME_DDL)
+    outcomes = keys.mapInPandas(train_fn, TRAIN_OUTCOME, profile=profile) if profile \
+        else keys.mapInPandas(train_fn, TRAIN_OUTCOME)
     return outcomes.toPandas()   # one small row per group

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
 import pytest
 import torch
 
-from mrnet import autoencoders as ae
 from mrnet.autoencoders import (
     BlockSparseAutoencoder,
     MultimodalAutoencoder,
-    MultimodalSettings,
-    SparseAESettings,
     evaluate_sparse_ae,
     kl_sparsity,
     load_autoencoder,
@@ -22,6 +20,8 @@ from mrnet.autoencoders import (
     train_multimodal_ae,
     train_sparse_ae,
 )
+from mrnet.autoencoders import blocks
+from mrnet.configuration.schema import AgnosticSettings, AlignSettings
 from mrnet.retrieval import precision_at_k, procrustes_fit, random_baseline
 
 QUIET = lambda msg: None  # noqa: E731
@@ -86,7 +86,7 @@ def _batch_source(x, g, batch_size=128, seed=0, calls=None):
 
 @pytest.mark.parametrize("loop_max_groups", [64, 0])  # grouped matmuls / gathered bmm
 def test_block_encoder_equals_dense(monkeypatch, loop_max_groups):
-    monkeypatch.setattr(ae, "_LOOP_MAX_GROUPS", loop_max_groups)
+    monkeypatch.setattr(blocks, "_LOOP_MAX_GROUPS", loop_max_groups)
     model = _random_model()
     gen = torch.Generator().manual_seed(3)
     x = torch.randn(23, 8, generator=gen)
@@ -105,7 +105,7 @@ def test_block_encoder_equals_dense(monkeypatch, loop_max_groups):
 
 @pytest.mark.parametrize("loop_max_groups", [64, 0])
 def test_reconstruction_equals_dense_loss_and_gradients(monkeypatch, loop_max_groups):
-    monkeypatch.setattr(ae, "_LOOP_MAX_GROUPS", loop_max_groups)
+    monkeypatch.setattr(blocks, "_LOOP_MAX_GROUPS", loop_max_groups)
     model = _random_model()
     gen = torch.Generator().manual_seed(4)
     x = torch.randn(32, 8, generator=gen)
@@ -148,7 +148,7 @@ def test_reconstruction_equals_dense_loss_and_gradients(monkeypatch, loop_max_gr
 
 def test_gram_function_gradient():
     a = torch.randn(5, 12, dtype=torch.float64, requires_grad=True)
-    assert torch.autograd.gradcheck(ae._Gram.apply, (a,))
+    assert torch.autograd.gradcheck(blocks._Gram.apply, (a,))
     model = _random_model()
     m, v, c = model.decoder_gram()
     full = model.W2.detach().reshape(6, -1)
@@ -256,12 +256,13 @@ def test_evaluate_is_exact_on_small_data():
 def test_train_sparse_ae_on_clustered_data():
     x, g = _clustered()
     calls: list = []
-    settings = SparseAESettings(hidden=64, block_dim=32, lr=1e-2, epochs=20, seed=0, threads=1)
+    settings = AgnosticSettings(hidden=64, lr=1e-2, epochs=20, seed=0, threads=1)
     before_threads = torch.get_num_threads()
     init = BlockSparseAutoencoder(4, 32, 64, rho=settings.rho, seed=settings.seed)
     at_init = evaluate_sparse_ae(init, _batch_source(x, g, batch_size=512))
     logged: list[str] = []
-    model, history = train_sparse_ae(_batch_source(x, g, calls=calls), 4, settings, log=logged.append)
+    model, history = train_sparse_ae(_batch_source(x, g, calls=calls), 4, settings,
+                                     log=logged.append, block_dim=32)
     assert torch.get_num_threads() == before_threads
     assert len(calls) == settings.epochs  # a fresh iterator per epoch
     assert len(history) == settings.epochs and len(logged) == settings.epochs
@@ -283,19 +284,21 @@ def test_train_sparse_ae_on_clustered_data():
 
 def test_train_sparse_ae_is_deterministic_and_checks_input():
     x, g = _clustered(n=300, dim=16, seed=3)
-    settings = SparseAESettings(hidden=8, block_dim=16, epochs=2)
-    m1, h1 = train_sparse_ae(_batch_source(x, g, seed=1), 4, settings, log=QUIET)
-    m2, h2 = train_sparse_ae(_batch_source(x, g, seed=1), 4, settings, log=QUIET)
+    # lr=1e-3 and epochs=2: the values this test always ran with (AgnosticSettings' own
+    # defaults are the pipeline's, lr 0.005 and 60 epochs)
+    settings = AgnosticSettings(hidden=8, lr=1e-3, epochs=2)
+    m1, h1 = train_sparse_ae(_batch_source(x, g, seed=1), 4, settings, log=QUIET, block_dim=16)
+    m2, h2 = train_sparse_ae(_batch_source(x, g, seed=1), 4, settings, log=QUIET, block_dim=16)
     assert [r["loss"] for r in h1] == [r["loss"] for r in h2]
-    assert json.loads(json.dumps(ae.settings_dict(settings)))["hidden"] == 8
+    assert json.loads(json.dumps(dataclasses.asdict(settings)))["hidden"] == 8
     for k, v in m1.state_dict().items():
         torch.testing.assert_close(v, m2.state_dict()[k], rtol=0, atol=0)
     with pytest.raises(ValueError, match="no data"):
-        train_sparse_ae(lambda: iter(()), 4, settings, log=QUIET)
+        train_sparse_ae(lambda: iter(()), 4, settings, log=QUIET, block_dim=16)
     bad = x.copy()
     bad[5, 3] = np.nan
     with pytest.raises(ValueError, match="non-finite"):
-        train_sparse_ae(_batch_source(bad, g), 4, settings, log=QUIET)
+        train_sparse_ae(_batch_source(bad, g), 4, settings, log=QUIET, block_dim=16)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -315,8 +318,8 @@ def _paired(n_train=3000, n_test=500, d=16, noise=0.1, seed=1):
 @pytest.fixture(scope="module")
 def trained_multimodal():
     a, b, a_test, b_test = _paired()
-    settings = MultimodalSettings(hidden=64, epochs=30, seed=0, threads=1, names=("uk", "fr"))
-    model, history = train_multimodal_ae(a, b, settings, log=QUIET)
+    settings = AlignSettings(hidden=64, epochs=30, seed=0, threads=1)
+    model, history = train_multimodal_ae(a, b, settings, log=QUIET, names=("uk", "fr"))
     return model, history, (a, b, a_test, b_test)
 
 
@@ -380,7 +383,7 @@ def test_multimodal_checks_input():
     a = np.random.default_rng(0).normal(size=(50, 4)).astype(np.float32)
     a[:, 0] = 7.0
     b = np.random.default_rng(1).normal(size=(50, 6)).astype(np.float32)
-    model, history = train_multimodal_ae(a, b, MultimodalSettings(hidden=8, epochs=2), log=QUIET)
+    model, history = train_multimodal_ae(a, b, AlignSettings(hidden=8, epochs=2), log=QUIET)
     assert model.a_to_b(a).shape == (50, 6) and model.b_to_a(b).shape == (50, 4)
     assert np.isfinite(history[-1]["loss"])
 

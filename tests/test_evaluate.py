@@ -1,5 +1,5 @@
-"""Unit tests of mrnet.evaluate and mrnet.plots on small synthetic data, checked against plain
-sklearn / numpy / python computations of the same thing (no Spark)."""
+"""Unit tests of mrnet.evaluation (the protocols and the plots) on small synthetic data, checked
+against plain sklearn / numpy / python computations of the same thing (no Spark)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from mrnet import evaluate as ev
-from mrnet import plots
+from mrnet.evaluation import classifiers, importance, neighbours, plots, unseen
 from mrnet.text import tokenize
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -48,7 +47,7 @@ def _cv(estimator, x, y, scoring, seed=0):
 @pytest.fixture(scope="module")
 def binary_result():
     v, t, y = _task()
-    return (v, t, y), ev.compare_on_task(v, t, y, "binary", folds=5, seed=0, n_estimators=30)
+    return (v, t, y), classifiers.compare_on_task(v, t, y, "binary", folds=5, seed=0, n_estimators=30)
 
 
 # ----------------------------------------------------------------------------- compare_on_task
@@ -73,7 +72,7 @@ def test_compare_equals_direct_sklearn_cross_validation(binary_result):
 
 def test_compare_multiclass_accuracy_equals_sklearn():
     v, t, y = _task(n=400, n_classes=4, seed=3)
-    res = ev.compare_on_task(v, t, y, "multiclass", classifiers=("logreg",))
+    res = classifiers.compare_on_task(v, t, y, "multiclass", classifiers=("logreg",))
     lr = LogisticRegression(C=1.0, max_iter=1000, random_state=0)
     want = _cv(make_pipeline(StandardScaler(), lr), v, y, "accuracy")
     assert res["metric"] == "accuracy"
@@ -86,7 +85,7 @@ def test_compare_multiclass_accuracy_equals_sklearn():
 def test_signal_free_vectors_score_chance_and_informative_ones_do_not(binary_result):
     (v, t, y), res = binary_result
     noise = np.random.default_rng(7).normal(size=v.shape)
-    null = ev.compare_on_task(noise, t, y, "binary", classifiers=("logreg",))
+    null = classifiers.compare_on_task(noise, t, y, "binary", classifiers=("logreg",))
     assert abs(null["scores"]["mrnet_logreg"]["mean"] - 0.5) < 0.1
     assert res["scores"]["mrnet_logreg"]["mean"] > 0.8
     assert res["scores"]["mrnet_forest"]["mean"] > 0.8
@@ -105,17 +104,17 @@ def test_rare_classes_and_unlabelled_rows_are_dropped_with_a_note():
     y = y.astype(object)
     y[:3] = "rare"  # 3 < 5 folds
     y[3:10] = None
-    res = ev.compare_on_task(v, t, y, "multiclass", classifiers=("logreg",))
+    res = classifiers.compare_on_task(v, t, y, "multiclass", classifiers=("logreg",))
     assert res["dropped_classes"] == {"rare": 3}
     assert res["n"] == 290 and "rare" not in res["classes"]
     assert any("unlabelled" in n for n in res["notes"]) and any("fewer than 5" in n for n in res["notes"])
     with pytest.raises(ValueError):
-        ev.compare_on_task(v, t, np.where(np.arange(300) < 3, 1, 0), "binary")  # one class left
+        classifiers.compare_on_task(v, t, np.where(np.arange(300) < 3, 1, 0), "binary")  # one class left
 
 
 def test_table2_markdown_has_one_row_per_task(binary_result):
     _, res = binary_result
-    md = ev.table2_markdown({"plugs": res, "sioc (unseen)": {**res, "folds": 1}})
+    md = classifiers.table2_markdown({"plugs": res, "sioc (unseen)": {**res, "folds": 1}})
     lines = md.splitlines()
     assert lines[0].startswith("| Task | Metric | N | Dims") and "MRNet RF vs TF-IDF LR" in lines[0]
     assert lines[2].startswith("| plugs | roc_auc (5-fold CV) | 500 | 16 / ")
@@ -125,7 +124,7 @@ def test_table2_markdown_has_one_row_per_task(binary_result):
 
 def test_small_training_data_curves():
     v, t, y = _task(n=500, signal=2.0, seed=2)
-    res = ev.small_training_data(v, t, y, "binary", n_train=(20, 60, 5000), repeats=3)
+    res = classifiers.small_training_data(v, t, y, "binary", n_train=(20, 60, 5000), repeats=3)
     assert res["n_test"] == 150 and res["n_pool"] == 350
     assert any("5000 skipped" in n for n in res["notes"])
     for key in ("mrnet_logreg", "tfidf_logreg"):
@@ -143,7 +142,7 @@ def test_stratified_sample_keeps_every_class():
     y = np.array([0] * 90 + [1] * 8 + [2] * 2)
     pool = np.arange(100)
     for n in (3, 10, 50, 100):
-        s = ev._stratified_sample(pool, y, n, rng)
+        s = classifiers._stratified_sample(pool, y, n, rng)
         assert len(s) == n == len(set(s)) and set(y[s]) == {0, 1, 2}
 
 
@@ -164,10 +163,10 @@ def test_max_title_overlap_equals_brute_force():
     test, train = titles[:60], titles[60:]
     want = _brute_overlap(test, train)
     for max_bytes in (1, 10_000, 2**27):  # one row per chunk ... everything at once
-        got, n_tok = ev.max_title_overlap(test, train, max_bytes=max_bytes)
+        got, n_tok = unseen.max_title_overlap(test, train, max_bytes=max_bytes)
         np.testing.assert_array_equal(got, want)
     assert n_tok[3] == 0 and n_tok[5] == 2
-    counts, _ = ev.max_title_overlap(test, train, measure="count")
+    counts, _ = unseen.max_title_overlap(test, train, measure="count")
     np.testing.assert_array_equal(counts, [max(len(set(tokenize(a)) & set(tokenize(b))) for b in train)
                                            for a in test])
 
@@ -176,7 +175,7 @@ def test_unseen_population_split_filters_by_overlap():
     _, titles, y = _task(n=400, seed=5)
     kept = {}
     for theta in (0.2, 0.5, 0.8, 1.0):
-        train, test, info = ev.unseen_population_split(titles, y, test_fraction=0.3, theta=theta, seed=1)
+        train, test, info = unseen.unseen_population_split(titles, y, test_fraction=0.3, theta=theta, seed=1)
         assert len(np.intersect1d(train, test)) == 0 and len(train) == 280
         if len(test):
             overlap = _brute_overlap([titles[i] for i in test], [titles[i] for i in train])
@@ -191,8 +190,8 @@ def test_unseen_population_split_filters_by_overlap():
 
 def test_compare_on_split_matches_a_direct_fit():
     v, t, y = _task(n=400, seed=6)
-    train, test, _ = ev.unseen_population_split(t, y, theta=0.8, seed=0)
-    res = ev.compare_on_split(v, t, y, train, test, "binary", n_estimators=20)
+    train, test, _ = unseen.unseen_population_split(t, y, theta=0.8, seed=0)
+    res = classifiers.compare_on_split(v, t, y, train, test, "binary", n_estimators=20)
     model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=1000, random_state=0))
     model.fit(v[train], y[train])
     want = roc_auc_score(y[test], model.decision_function(v[test]))
@@ -211,7 +210,7 @@ def test_neighbour_table_equals_brute_force_and_excludes_self():
     titles = [f"title {i}" for i in range(60)]
     groups = np.array(["a", "b", "c"])[np.arange(60) % 3]
     sample = [0, 10, 59]
-    table = ev.neighbour_table(v, titles, groups, sample, k=4)
+    table = neighbours.neighbour_table(v, titles, groups, sample, k=4)
     assert list(table.columns[:2]) == ["query_index", "query_title"]
     assert {"rank", "neighbour_title", "distance", "same_group"} <= set(table.columns)
     for q in sample:
@@ -225,7 +224,7 @@ def test_neighbour_table_equals_brute_force_and_excludes_self():
         assert list(part.same_group) == list(groups[want] == groups[q])
         assert list(part.neighbour_title) == [titles[i] for i in want]
     assert table[table.query_index == 10].neighbour_index.iloc[0] == 11
-    md = ev.neighbour_markdown(table)
+    md = neighbours.neighbour_markdown(table)
     assert md.count("### title") == 3 and "| rank | neighbour | distance |" in md
 
 
@@ -233,14 +232,14 @@ def test_cross_language_neighbours_and_alignment():
     rng = np.random.default_rng(9)
     uk = rng.normal(size=(80, 6))
     fr_projected = uk + 0.05 * rng.normal(size=uk.shape)
-    frame = ev.cross_language_neighbours(fr_projected, [f"fr {i}" for i in range(80)], uk,
-                                         [f"uk {i}" for i in range(80)], k=3, sample=10,
-                                         counterpart=np.arange(80))
+    frame = neighbours.cross_language_neighbours(fr_projected, [f"fr {i}" for i in range(80)], uk,
+                                                 [f"uk {i}" for i in range(80)], k=3, sample=10,
+                                                 counterpart=np.arange(80))
     assert len(frame) == 30 and frame.query_index.nunique() == 10
     top = frame[frame["rank"] == 1]
     assert top.is_counterpart.all()
     assert (top.neighbour_title == top.query_title.str.replace("fr", "uk")).all()
-    out = ev.alignment_precision(fr_projected, uk, ks=(1, 5), unaligned=rng.normal(size=uk.shape))
+    out = neighbours.alignment_precision(fr_projected, uk, ks=(1, 5), unaligned=rng.normal(size=uk.shape))
     assert out["p@1"] == 1.0 and out["random"]["p@1"] == 1 / 80 and out["unaligned"]["p@5"] < 0.5
 
 
@@ -257,7 +256,7 @@ def test_importance_overlap_finds_shared_drivers():
     rng = np.random.default_rng(10)
     x, y_train = _driven(800, 40, [0, 1, 2, 3, 4], 10, np.ones(5))
     y_down = (x[:, :5] @ np.array([1.0, -1, 1, 0.8, -0.7]) + 0.3 * rng.normal(size=800) > 0).astype(int)
-    res = ev.importance_overlap(x, y_train, y_down, "binary", "binary", n_models=4, n_estimators=40)
+    res = importance.importance_overlap(x, y_train, y_down, "binary", "binary", n_models=4, n_estimators=40)
     assert res["top_k"] == 10 and res["n_features"] == 40
     assert {0, 1, 2, 3, 4} <= set(res["train_features"]) and {0, 1, 2, 3, 4} <= set(res["overlap"])
     a, b, o = len(res["train_features"]), len(res["downstream_features"]), res["n_overlap"]
@@ -274,7 +273,7 @@ def test_importance_overlap_unrelated_tasks_and_missing_labels():
     x, y_train = _driven(800, 40, [0, 1, 2, 3, 4], 11, np.ones(5))
     y_down = (x[:, 20:25].sum(1) > 0).astype(object)
     y_down[::4] = None  # sparse labels: unlabelled products are skipped
-    res = ev.importance_overlap(x, y_train, y_down, "binary", "binary", n_models=4, n_estimators=40)
+    res = importance.importance_overlap(x, y_train, y_down, "binary", "binary", n_models=4, n_estimators=40)
     assert not set(res["overlap"]) & {0, 1, 2, 3, 4, 20, 21, 22, 23, 24}
     assert {20, 21, 22, 23, 24} <= set(res["downstream_features"])
     assert res["p_value"] > 0.01
@@ -295,7 +294,7 @@ def test_plots_write_pngs(tmp_path, binary_result):
     history = [{"step": s, "valid_score": 1.0 / (s + 1) if s != 20 else None,
                 "train_loss": {"color": 1.0 / (s + 1), "size": 2.0 / (s + 1)},
                 "valid_loss": {"color": 1.1 / (s + 1), "size": 2.1 / (s + 1)}} for s in range(0, 50, 10)]
-    small = ev.small_training_data(*_task(n=200, seed=13), "binary", n_train=(20, 40), repeats=2)
+    small = classifiers.small_training_data(*_task(n=200, seed=13), "binary", n_train=(20, 40), repeats=2)
     written = [
         plots.table2_bars({"plugs": res, "sioc": res}, tmp_path / "t2.png"),
         plots.projection(v, np.array(["toy", "book", "furniture"])[y], tmp_path / "p.png", "PG-agnostic",

@@ -154,8 +154,8 @@ def test_missing_column_and_sparse_group_are_skipped(spark, catalog_pdf, cfg):
 
 
 def test_rerun_of_the_stage_gives_identical_tables(spark, store, catalog_pdf, cfg):
-    from mrnet.cli.common import RunRecord
-    from mrnet.stages import corpus, labels
+    from mrnet.modelstore import RunRecord
+    from mrnet.stages import build_label_tables as labels, tokenize_corpus as corpus
 
     cfg.storage.root = store.paths.root
     store.write(spark.createDataFrame(catalog_pdf.head(600)), "catalog", mode="overwrite",

@@ -1,4 +1,4 @@
-"""Unit tests of mrnet.multitask: normalised losses, sampler, alternating/joint training,
+"""Unit tests of mrnet.training: normalised losses, sampler, alternating/joint training,
 early stopping, checkpoint/resume."""
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import load_file
 
+from mrnet.configuration.schema import TrainSettings
 from mrnet.model import MRNet, TaskSpec
-from mrnet.multitask import (
+from mrnet.training import (
     CHECKPOINT_JSON,
     AlternatingSampler,
     JointSampler,
     TaskData,
     TrainingInterrupted,
-    TrainSettings,
     decoding_total_variance,
     evaluate_tasks,
     init_heads_to_baseline,

@@ -3,18 +3,22 @@ re-runs and incremental runs; and the end-to-end nightly chain that produced the
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from pyspark.testing import assertSchemaEqual
 
-from mrnet.cli.common import RunRecord
+from mrnet.modelstore import RunRecord, read_manifest
+from mrnet.modelstore.layout import CONFIG, QUALITY
 from mrnet.embedder import ModelBundle
 from mrnet.model import encode_numpy
-from mrnet.score import EMBEDDINGS_DDL, score_catalog
-from mrnet.stages import current_model_version, score
+from mrnet.schemas import EMBEDDINGS
+from mrnet.score import score_catalog
+from mrnet.stages import published_model_version, score_embeddings
 from mrnet.text import tokenize
 from mrnet.paths import Paths
 
@@ -25,7 +29,7 @@ def test_nightly_chain_ran_every_stage(small_pipeline):
     _, store, outcomes = small_pipeline
     assert [o.stage for o in outcomes] == ["ingest", "corpus", "word2vec", "labels", "train",
                                            "agnostic", "align", "score", "evaluate"]
-    report = Path(store.paths.reports(current_model_version(store), "synthetic"))
+    report = Path(store.paths.reports(published_model_version(store), "synthetic"))
     assert {"report.md", "report.json", "table2.png", "projection.png"} <= {p.name for p in report.iterdir()}
     table2 = json.loads((report / "report.json").read_text())["tasks"]
     assert table2["plugs"]["scores"]["mrnet_logreg"]["mean"] > 0.6            # a loose floor (tiny models)
@@ -37,8 +41,7 @@ def test_nightly_chain_ran_every_stage(small_pipeline):
 def test_one_row_per_catalog_row_with_the_contract_schema(small_pipeline):
     _, store, _ = small_pipeline
     embeddings = store.read("embeddings")
-    expected = [tuple(c.split(" ", 1)) for c in EMBEDDINGS_DDL.split(", ")]
-    assert [(f.name, f.dataType.simpleString()) for f in embeddings.schema] == expected
+    assertSchemaEqual(embeddings.schema, EMBEDDINGS, ignoreNullable=True)
     pdf = store.read_pandas("embeddings")
     catalog = store.read_pandas("catalog", columns=["marketplace", "product_id"])
     assert len(pdf) == len(catalog)
@@ -53,7 +56,7 @@ def test_one_row_per_catalog_row_with_the_contract_schema(small_pipeline):
 
 def test_vectors_equal_the_training_forward_pass(small_pipeline):
     cfg, store, _ = small_pipeline
-    version = current_model_version(store)
+    version = published_model_version(store)
     pdf = store.read_pandas("embeddings").merge(
         store.read_pandas("catalog", columns=["marketplace", "product_id", "title"]),
         on=["marketplace", "product_id"])
@@ -69,7 +72,7 @@ def test_vectors_equal_the_training_forward_pass(small_pipeline):
 
 def test_statuses_for_rows_that_cannot_be_embedded(spark, small_pipeline):
     _, store, _ = small_pipeline
-    version = current_model_version(store)
+    version = published_model_version(store)
     catalog = spark.createDataFrame(pd.DataFrame({
         "product_id": ["a", "b", "c", "d"], "marketplace": ["uk", "uk", "uk", "fr"],
         "product_group": ["toys", "toys", "spaceships", "toys"],
@@ -86,7 +89,7 @@ def test_rerun_replaces_and_incremental_rescores_only_changes(spark, small_pipel
     cfg, store, _ = small_pipeline
     run = RunRecord.start("test", cfg)
     before = store.read_pandas("embeddings")
-    score(spark, store, cfg, run)                                   # full re-run
+    score_embeddings(spark, store, cfg, run)                        # full re-run
     again = store.read_pandas("embeddings")
     assert len(again) == len(before) and not again.duplicated(["marketplace", "product_id"]).any()
 
@@ -95,10 +98,7 @@ def test_rerun_replaces_and_incremental_rescores_only_changes(spark, small_pipel
     catalog.loc[catalog.product_id == changed, "title"] = "Peluche ours géant bleu"
     store.write(spark.createDataFrame(catalog), "catalog", mode="overwrite", partition_by=("marketplace",))
 
-    class Args:
-        incremental, model_version = True, None
-
-    summary = score(spark, store, cfg, run, Args())
+    summary = score_embeddings(spark, store, replace(cfg, score=replace(cfg.score, incremental=True)), run)
     after = store.read_pandas("embeddings").set_index(["marketplace", "product_id"])
     prior = again.set_index(["marketplace", "product_id"])
     assert len(after) == len(prior) and summary["incremental"]
@@ -115,13 +115,13 @@ def test_rerun_replaces_and_incremental_rescores_only_changes(spark, small_pipel
 
 def test_model_manifests_and_quality_reports_exist(small_pipeline):
     _, store, _ = small_pipeline
-    version = current_model_version(store)
+    version = published_model_version(store)
     folder = Path(store.paths.model_version(version))
-    assert (folder / "quality.md").exists() and (folder / "config.yaml").exists()
-    agnostic = json.loads((folder / "agnostic" / "uk" / "manifest.json").read_text())
+    assert (folder / QUALITY).exists() and (folder / CONFIG).exists()
+    agnostic = read_manifest(folder / "agnostic" / "uk")
     assert agnostic["metrics"]["reconstruction_sse"] < agnostic["metrics"]["baseline_zero_sse"]
     assert abs(agnostic["metrics"]["mean_activation"] - agnostic["rho"]) < 0.15
-    align = json.loads((folder / "align" / "uk-fr" / "manifest.json").read_text())
+    align = read_manifest(folder / "align" / "uk-fr")
     # tiny models and a few hundred pairs: only "better than random" is a fair floor here;
     # the benchmark reports the demo-sized figures
     assert align["metrics"]["mmae_shared"]["p@10"] > align["metrics"]["random"]["p@10"]
@@ -133,7 +133,7 @@ def test_vector_function_leaves_out_groups_with_no_vector(small_pipeline):
     from mrnet.embedder import make_vector_fn
 
     _, store, _ = small_pipeline
-    fn = make_vector_fn(store.paths.root, current_model_version(store), "product_id", "embedding_pg",
+    fn = make_vector_fn(store.paths.root, published_model_version(store), "product_id", "embedding_pg",
                         agnostic=False)
     unknown = pd.DataFrame({"marketplace": ["uk"], "product_group": ["toys"], "product_id": ["x"],
                             "title_tokens": [["zzqxw"]]})

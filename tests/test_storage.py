@@ -165,17 +165,20 @@ def test_delta_spark_engine_without_jars_fails_at_start(spark, storage_settings)
 
 def test_files_written_by_executors_commit_as_one_transaction(spark, store):
     """The executor-side writer (used by scoring): pyarrow files, one commit, invisible before."""
-    from mrnet.storage.delta_rs import FILE_LIST_DDL, make_file_writer_fn, staged_files
+    from mrnet.schemas import FLOATS, STAGED_FILE, STRING, struct
+    from mrnet.storage import make_file_writer_fn
+    from mrnet.storage.delta_rs import staged_files
 
-    ddl = "product_id string, marketplace string, product_group string, vec array<float>"
+    schema = struct(("product_id", STRING), ("marketplace", STRING), ("product_group", STRING),
+                    ("vec", FLOATS))
     store.write(frame(spark, 6), "t", partition_by=PARTS)
     uri = store.uri("t")
-    files_df = frame(spark, 40, tag="w").mapInArrow(make_file_writer_fn(uri, PARTS), FILE_LIST_DDL)
+    files_df = frame(spark, 40, tag="w").mapInArrow(make_file_writer_fn(uri, PARTS), STAGED_FILE)
     written = staged_files(r.asDict() for r in files_df.collect())
     assert sum(f.rows for f in written) == 40
     assert store.read("t").count() == 6                       # written but not committed: unseen
     version = store.write_with_executors("t", lambda u: frame(spark, 40, tag="w").mapInArrow(
-        make_file_writer_fn(u, PARTS), FILE_LIST_DDL), ddl, mode="overwrite", partition_by=PARTS)
+        make_file_writer_fn(u, PARTS), STAGED_FILE), schema, mode="overwrite", partition_by=PARTS)
     assert version == 1
     pdf = store.read_pandas("t")
     assert len(pdf) == 40 and pdf.product_id.str.startswith("w").all()

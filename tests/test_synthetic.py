@@ -7,8 +7,10 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from pyspark.testing import assertSchemaEqual
 
-from mrnet.synthetic import (CATALOG_COLUMNS, CATALOG_DDL, FR_PRICE_FACTOR, MARKETPLACES, PRODUCT_GROUPS,
+from mrnet.schemas import SYNTHETIC_CATALOG
+from mrnet.synthetic import (CATALOG_COLUMNS, FR_PRICE_FACTOR, MARKETPLACES, PRODUCT_GROUPS,
                              UNKNOWN_GROUP, generate_catalog, generate_rows, make_generate_fn)
 
 PANDAS_DTYPES = {"string": "object", "boolean": "bool", "double": "float64", "bigint": "int64"}
@@ -67,7 +69,7 @@ def test_invalid_arguments_are_rejected():
 # ---------------------------------------------------------------- schema and layout
 
 def test_columns_and_dtypes_match_ddl(catalog):
-    ddl = [tuple(part.split()[:2]) for part in CATALOG_DDL.split(", ")]
+    ddl = [(f.name, f.dataType.simpleString()) for f in SYNTHETIC_CATALOG.fields]
     assert ddl == CATALOG_COLUMNS
     assert list(catalog.columns) == [name for name, _ in ddl]
     assert {c: str(t) for c, t in catalog.dtypes.items()} == {c: PANDAS_DTYPES[k] for c, k in ddl}
@@ -258,7 +260,7 @@ def test_dirty_rows_cover_every_kind_and_leave_the_rest_alone():
 def test_generate_catalog_on_spark_equals_local_rows(spark):
     frame = generate_catalog(spark, 3000, seed=1, partitions=3)
     assert frame.rdd.getNumPartitions() == 3
-    assert [(f.name, f.dataType.simpleString()) for f in frame.schema.fields] == CATALOG_COLUMNS
+    assertSchemaEqual(frame.schema, SYNTHETIC_CATALOG)
     got = _by_product_id(frame.toPandas())
     want = _by_product_id(generate_rows(np.arange(3000), 3000, 1))
     pd.testing.assert_frame_equal(got, want)

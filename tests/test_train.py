@@ -7,17 +7,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mrnet.cli.common import RunRecord
+from mrnet.modelstore import RunRecord
 from mrnet.configuration import PipelineConfig, load_config
 from mrnet.groupdata import build_group_data
 from mrnet.model import encode_numpy
-from mrnet.modelstore import load_group_model
+from mrnet.modelstore import load_group_model, read_manifest
 from mrnet.quality import quality_rows
 from mrnet.schemas import CATALOG_PARTITIONS
 from mrnet.storage import TableStore
 from mrnet.synthetic import generate_rows
 from mrnet.train import GroupJob, gpu_profile, train_all_groups, train_one_group
-from mrnet.wordvectors import ChecksumMismatch, WordVectors, current_version
+from mrnet.modelstore import ChecksumMismatch, current_word_vectors
+from mrnet.wordvectors import WordVectors
 
 pytestmark = pytest.mark.spark
 ROWS = 10000
@@ -37,13 +38,13 @@ def pipeline(spark, tmp_path_factory):
     catalog = spark.createDataFrame(generate_rows(np.arange(ROWS), ROWS, seed=11))
     store.write(catalog, "catalog", mode="overwrite", partition_by=CATALOG_PARTITIONS)
     run = RunRecord.start("test", cfg)
-    for stage in (stages.corpus, stages.word2vec, stages.labels):
+    for stage in (stages.tokenize_corpus, stages.train_word_vectors, stages.build_label_tables):
         stage(spark, store, cfg, run)
     return cfg, store
 
 
 def job_for(cfg, store, marketplace, group, version="mv-test") -> GroupJob:
-    vectors = current_version(Path(store.paths.word2vec(marketplace)))
+    vectors = current_word_vectors(store.paths.word2vec(marketplace))
     versions = store.versions("labels", "label_metadata", "corpus")
     return GroupJob(store.paths.root, version, marketplace, group, versions,
                     f"{store.paths.word2vec(marketplace)}/{vectors['version']}", vars(cfg.train))
@@ -73,7 +74,7 @@ def test_train_one_group_store_round_trip_and_checksum_refusal(pipeline, tmp_pat
     job = job_for(cfg, store, "fr", "kitchen")
     manifest = train_one_group(job)
     folder = Path(store.paths.group_model("mv-test", "fr", "kitchen"))
-    assert json.loads((folder / "manifest.json").read_text()) == json.loads(json.dumps(manifest))
+    assert read_manifest(folder) == json.loads(json.dumps(manifest))
     assert manifest["dims"] == {"word": 32, "hidden": 16, "embedding": 32}
     assert manifest["inputs"]["labels"] == store.version("labels")
     assert {"accuracy", "baseline_accuracy"} <= set(manifest["metrics"]["color"])

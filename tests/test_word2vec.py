@@ -7,11 +7,14 @@ import numpy as np
 import pytest
 
 from mrnet.configuration.schema import Word2VecSettings
-from mrnet.corpus import CORPUS_PARTITIONS, build_corpus
+from mrnet.corpus import build_corpus
+from mrnet.schemas import CORPUS_PARTITIONS
 from mrnet.synthetic import generate_rows
 from mrnet.text import tokenize
 from mrnet.word2vec import StreamingSentences, train_word2vec
-from mrnet.wordvectors import ChecksumMismatch, WordVectors
+from mrnet.modelstore import ChecksumMismatch, read_manifest
+from mrnet.modelstore.layout import VOCAB
+from mrnet.wordvectors import WordVectors
 
 
 @pytest.fixture(scope="module")
@@ -58,10 +61,10 @@ def test_word_vectors_round_trip_and_checksum(tmp_path):
     assert loaded.ids(["c", "zzz", "a"]).tolist() == [3, 1]
     matrix = loaded.embedding_matrix()
     assert matrix.shape == (4, 2) and not matrix[0].any()
-    assert json.loads((tmp_path / "v1" / "manifest.json").read_text())["checksum"] == checksum
+    assert read_manifest(tmp_path / "v1")["checksum"] == checksum
     with pytest.raises(ChecksumMismatch, match="trained with"):
         WordVectors.load(tmp_path / "v1", expected_checksum="0" * 32)
-    (tmp_path / "v1" / "vocab.json").write_text(json.dumps(["a", "b", "x"]))
+    (tmp_path / "v1" / VOCAB).write_text(json.dumps(["a", "b", "x"]))
     with pytest.raises(ChecksumMismatch, match="corrupt"):
         WordVectors.load(tmp_path / "v1")
 

@@ -1,38 +1,95 @@
 """The configuration schema: one dataclass per section, one root object per pipeline.
 
-Every field has a default unless it must come from the YAML; ``conf/base/*.yaml`` documents
-them with comments. Stages read their own section (``cfg.ingest``, ``cfg.corpus``, …) plus the
-shared ``spark``, ``storage`` and ``catalog`` sections.
+Each stage's settings type is declared here once, and the numeric core takes the same type (no
+hand-copied twin with other defaults). Every field carries a one-line help text (shown by each
+job's ``--help``) and, where it has one, a check run when the config is loaded, so a bad value
+fails at start naming its key instead of on an executor hours later.
 """
 from __future__ import annotations
 
+import dataclasses
+import functools
+import typing
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
+
+_CHECKS = {
+    "positive": (lambda v: v > 0, "must be > 0"),
+    "non_negative": (lambda v: v >= 0, "must be >= 0"),
+    "fraction": (lambda v: 0 <= v <= 1, "must be in [0, 1]"),
+    "open_fraction": (lambda v: 0 < v < 1, "must be in (0, 1)"),
+}
+
+
+def setting(default: Any = dataclasses.MISSING, help: str = "", check: str | None = None,
+            factory: Any = dataclasses.MISSING):
+    """A dataclass field with its help text and an optional check (a key of ``_CHECKS``)."""
+    metadata = {"help": help, "check": check}
+    if factory is not dataclasses.MISSING:
+        return field(default_factory=factory, metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+class Checked:
+    """Runs each field's check after construction (the loader turns the error into a ConfigError)."""
+
+    def __post_init__(self) -> None:
+        hints = _hints(type(self))
+        for f in dataclasses.fields(self):
+            check = f.metadata.get("check")
+            value = getattr(self, f.name)
+            if check and value is not None:
+                ok, message = _CHECKS[check]
+                if not ok(value):
+                    raise ValueError(f"{f.name}={value!r} {message}")
+            allowed = typing.get_args(hints[f.name]) if typing.get_origin(hints[f.name]) is Literal else ()
+            if allowed and value not in allowed:
+                raise ValueError(f"{f.name}={value!r} must be one of {list(allowed)}")
+
+
+@functools.cache
+def _hints(cls: type) -> dict:
+    return typing.get_type_hints(cls)
+
+
+def describe(section: type, prefix: str) -> list[str]:
+    """``prefix.key (default): help`` lines of a settings type, for ``--help``."""
+    lines = []
+    for f in dataclasses.fields(section):
+        if f.default is not dataclasses.MISSING:
+            default = repr(f.default)
+        elif f.default_factory is not dataclasses.MISSING:
+            default = repr(f.default_factory())
+        else:
+            default = "required"
+        lines.append(f"  {prefix}.{f.name} = {default}  {f.metadata.get('help', '')}".rstrip())
+    return lines
 
 
 @dataclass
-class SparkSettings:
-    master: str = "local[*]"
-    app_name: str = "mrnet"
-    conf: dict[str, str] = field(default_factory=dict)
+class SparkSettings(Checked):
+    master: str = setting("local[*]", "Spark master URL (spark-submit's --master wins)")
+    app_name: str = setting("mrnet", "Spark application name")
+    conf: dict[str, str] = setting(help="Spark properties set on the session", factory=dict)
 
 
 @dataclass
-class StorageSettings:
-    root: str = "warehouse"
-    engine: Literal["delta-rs", "delta-spark"] = "delta-rs"
+class StorageSettings(Checked):
+    root: str = setting("warehouse", "folder or URI holding tables/, models/, reports/, runs/")
+    engine: Literal["delta-rs", "delta-spark"] = setting(
+        "delta-rs", "who writes the Delta log: delta-rs (no jars) or delta-spark (needs Delta's jars)")
 
 
 @dataclass
-class AttributeSpec:
+class AttributeSpec(Checked):
     """One catalog attribute: a Spark SQL expression over the source columns, and its type."""
 
-    expr: str
-    type: Literal["string", "number", "boolean"] = "string"
+    expr: str = setting(help="Spark SQL expression over the source columns")
+    type: Literal["string", "number", "boolean"] = setting("string", "how the value is parsed")
 
 
 @dataclass
-class CatalogSettings:
+class CatalogSettings(Checked):
     """Where the catalog comes from and how its columns map onto the catalog contract.
 
     ``columns`` maps each contract column (product_id, marketplace, product_group, title,
@@ -40,16 +97,17 @@ class CatalogSettings:
     extra columns the task table uses.
     """
 
-    name: str
-    format: Literal["synthetic", "csv", "parquet", "json", "delta"]
-    columns: dict[str, str]
-    path: str | None = None
-    options: dict[str, str] = field(default_factory=dict)
-    attributes: dict[str, AttributeSpec] = field(default_factory=dict)
-    product_groups: list[str] = field(default_factory=list)
-    marketplaces: dict[str, str] = field(default_factory=dict)
+    name: str = setting(help="catalog name (reports are filed under it)")
+    format: Literal["synthetic", "csv", "parquet", "json", "delta"] = setting(help="source format")
+    columns: dict[str, str] = setting(help="contract column -> Spark SQL expression over the source")
+    path: str | None = setting(None, "source path (not for synthetic)")
+    options: dict[str, str] = setting(help="reader options (e.g. CSV header, multiLine)", factory=dict)
+    attributes: dict[str, AttributeSpec] = setting(help="extra typed columns for tasks", factory=dict)
+    product_groups: list[str] = setting(help="allowed groups ([]: any)", factory=list)
+    marketplaces: dict[str, str] = setting(help="marketplace -> language ({}: any)", factory=dict)
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         missing = {"product_id", "marketplace", "product_group", "title"} - set(self.columns)
         if missing:
             raise ValueError(f"columns lacks the required {sorted(missing)}")
@@ -58,138 +116,170 @@ class CatalogSettings:
 
 
 @dataclass
-class SyntheticSettings:
-    rows: int = 20_000
-    seed: int = 7
-    pair_fraction: float = 0.3
-    dirty_fraction: float = 0.002
-    partitions: int = 0  # 0: one per 200k rows, at least 2
+class SyntheticSettings(Checked):
+    rows: int = setting(20_000, "rows of the generated catalog", "positive")
+    seed: int = setting(7, "generator seed")
+    pair_fraction: float = setting(0.3, "share of fr rows listing the same product as a uk row",
+                                   "fraction")
+    dirty_fraction: float = setting(0.002, "share of deliberately invalid rows", "fraction")
+    partitions: int = setting(0, "Spark partitions (0: one per 200k rows, at least 2)",
+                              "non_negative")
 
 
 @dataclass
-class IngestSettings:
-    max_title_chars: int = 1_000
-    number_pattern: str = r"[^0-9.eE+-]"  # stripped before parsing numbers ("₹32,999" → 32999)
+class IngestSettings(Checked):
+    max_title_chars: int = setting(1_000, "longer titles are quarantined", "positive")
+    number_pattern: str = setting(r"[^0-9.eE+-]",
+                                  "regex of characters stripped before parsing numbers")
 
 
 @dataclass
-class CorpusSettings:
-    include_description: bool = True
+class CorpusSettings(Checked):
+    include_description: bool = setting(True, "add descriptions to the word2vec corpus")
 
 
 @dataclass
-class Word2VecSettings:
-    vector_size: int = 128
-    min_count: int = 10
-    window: int = 5
-    epochs: int = 5
-    sg: int = 0                      # 0 CBOW (fast), 1 skip-gram
-    workers: int = 2
-    seed: int = 1
-    max_sentences: int = 0           # 0: no cap; else a sample drawn on the executors
+class Word2VecSettings(Checked):
+    vector_size: int = setting(128, "word vector size", "positive")
+    min_count: int = setting(10, "words seen fewer times are dropped", "positive")
+    window: int = setting(5, "context window", "positive")
+    epochs: int = setting(5, "passes over the corpus", "positive")
+    sg: int = setting(0, "0 CBOW (fast), 1 skip-gram", "non_negative")
+    workers: int = setting(2, "gensim threads (1 is reproducible)", "positive")
+    seed: int = setting(1, "gensim seed")
+    max_sentences: int = setting(0, "0: no cap; else a sample drawn on the executors",
+                                 "non_negative")
 
 
 @dataclass
-class TaskSpecConf:
+class TaskSpecConf(Checked):
     """One training task of the paper's Table 1, derived from a catalog column."""
 
-    kind: Literal["multiclass", "binary", "regression", "decoding"]
-    column: str
-    top_k: int = 20                  # multiclass: the K most frequent classes + "other"
-    log1p: bool = False              # regression: log1p before standardising (skewed values)
-    vocab_size: int = 5000           # decoding: TF-IDF terms per group
-    enabled: bool = True             # a catalog conf may switch a task off (e.g. kept for evaluation)
+    kind: Literal["multiclass", "binary", "regression", "decoding"] = setting(help="task kind")
+    column: str = setting(help="catalog column the label comes from")
+    top_k: int = setting(20, "multiclass: the K most frequent classes + 'other'", "positive")
+    log1p: bool = setting(False, "regression: log1p before standardising (skewed values)")
+    vocab_size: int = setting(5000, "decoding: TF-IDF terms per group", "positive")
+    enabled: bool = setting(True, "false: keep the column out of training (e.g. for evaluation)")
 
 
 @dataclass
-class LabelSettings:
-    min_labelled: int = 50           # a task with fewer labelled products in a group is skipped
-    valid_fraction: float = 0.1
-    test_fraction: float = 0.1
-    tfidf_max_df: float = 0.5        # terms in more than this share of a group's titles are dropped
-    tfidf_min_df: int = 2
+class LabelSettings(Checked):
+    min_labelled: int = setting(50, "a task with fewer labelled products in a group is skipped",
+                                "positive")
+    valid_fraction: float = setting(0.1, "validation share of each group", "fraction")
+    test_fraction: float = setting(0.1, "test share of each group", "fraction")
+    tfidf_max_df: float = setting(0.5, "terms in more than this share of titles are dropped",
+                                  "fraction")
+    tfidf_min_df: int = setting(2, "terms in fewer titles are dropped", "positive")
 
 
 @dataclass
-class TrainSettingsConf:
-    """One MRNet per (marketplace, group); see mrnet/multitask.py for the optimisation."""
+class TrainSettings(Checked):
+    """One MRNet per (marketplace, group): the job's conf section and the training loop's input.
 
-    model_version: str = ""          # "": derived from the input versions and these settings
-    hidden: int = 64                 # LSTM units per direction; the embedding is 2 × hidden
-    batch_size: int = 128
-    lr: float = 0.002
-    max_steps: int = 1500
-    eval_every: int = 250
-    patience: int = 3
-    checkpoint_every: int = 250
-    seed: int = 0
-    mode: Literal["alternating", "joint"] = "alternating"
-    threads: int = 1                 # torch threads per Spark task
-    clip_norm: float = 5.0
-    max_samples_per_task: int = 1_000_000   # per task per group (the paper's cap)
-    cpus_per_task: int = 1           # with a GPU per task, on GPU clusters
+    ``patience``: consecutive evaluations without an improvement of the mean normalised
+    validation loss after which training stops. ``mode``: "alternating" (paper default; one task
+    per step) or "joint" (masked sum over the tasks of each product in a batch of products).
+    """
+
+    model_version: str = setting("", "'': derived from the input versions and these settings")
+    hidden: int = setting(64, "LSTM units per direction; the embedding is 2 x hidden", "positive")
+    batch_size: int = setting(128, "products per step", "positive")
+    lr: float = setting(0.002, "Adam learning rate", "positive")
+    max_steps: int = setting(1500, "steps per group (alternating: one task per step)",
+                             "non_negative")
+    eval_every: int = setting(250, "steps between validation passes", "positive")
+    patience: int = setting(3, "evaluations without improvement before stopping", "positive")
+    checkpoint_every: int = setting(250, "steps between checkpoints", "positive")
+    seed: int = setting(0, "seed of weights and sampler")
+    mode: Literal["alternating", "joint"] = setting("alternating", "alternating or joint optimisation")
+    threads: int = setting(1, "torch threads per Spark task", "positive")
+    clip_norm: float = setting(5.0, "gradient-norm clipping of each step (0 disables)",
+                               "non_negative")
+    max_samples_per_task: int = setting(1_000_000, "per task per group (the paper's cap)", "positive")
+    cpus_per_task: int = setting(1, "CPUs per training task on GPU clusters", "positive")
+    eval_batch_size: int = setting(1024, "batch size of validation passes", "positive")
+    valid_max_per_task: int | None = setting(
+        20_000, "validation rows per task in the early-stopping score (null: all)", "positive")
+    device: str = setting("cpu", "torch device; the train job sets the GPU Spark gave the task")
+    groups: list[str] = setting(help="groups to train, NAME (every marketplace) or MP/NAME ([]: all)",
+                                factory=list)
 
 
 @dataclass
-class AgnosticSettings:
+class AgnosticSettings(Checked):
     """Ng's sparse autoencoder over the block-one-hot group vectors (paper 3.2)."""
 
-    hidden: int = 256
-    rho: float = 0.05
-    beta: float = 3.0
-    weight_decay: float = 1e-4
-    lr: float = 0.005
-    epochs: int = 60
-    batch_size: int = 512          # >= hidden keeps the exact reconstruction term cheap
-    max_per_group: int = 500_000   # the paper's balanced sample per group
-    seed: int = 0
+    hidden: int = setting(256, "width of the PG-agnostic space", "positive")
+    rho: float = setting(0.05, "target mean activation of the hidden units", "open_fraction")
+    beta: float = setting(3.0, "weight of the KL sparsity penalty", "non_negative")
+    weight_decay: float = setting(1e-4, "L2 weight penalty", "non_negative")
+    lr: float = setting(0.005, "Adam learning rate", "positive")
+    epochs: int = setting(60, "passes over the sample", "positive")
+    batch_size: int = setting(512, ">= hidden keeps the exact reconstruction term cheap", "positive")
+    max_per_group: int = setting(500_000, "balanced sample per (marketplace, group)", "positive")
+    seed: int = setting(0, "seed of weights and batch order")
+    threads: int = setting(1, "torch threads", "positive")
+    device: str = setting("cpu", "torch device")
 
 
 @dataclass
-class AlignSettings:
+class AlignSettings(Checked):
     """The multimodal autoencoder across languages (paper 5)."""
 
-    pairs: list[list[str]] = field(default_factory=lambda: [["uk", "fr"]])
-    hidden: int = 256
-    lr: float = 0.001
-    epochs: int = 30
-    batch_size: int = 256
-    max_pairs: int = 500_000
-    test_fraction: float = 0.2
-    seed: int = 0
+    pairs: list[list[str]] = setting(help="marketplace pairs, paired by catalog pair_key",
+                                     factory=lambda: [["uk", "fr"]])
+    hidden: int = setting(256, "width of the shared space", "positive")
+    lr: float = setting(0.001, "Adam learning rate", "positive")
+    epochs: int = setting(30, "passes over the pairs", "positive")
+    batch_size: int = setting(256, "examples per step", "positive")
+    max_pairs: int = setting(500_000, "pairs sampled per marketplace pair", "positive")
+    test_fraction: float = setting(0.2, "held-out pairs for precision@k", "open_fraction")
+    seed: int = setting(0, "seed of weights and batch order")
+    threads: int = setting(1, "torch threads", "positive")
+    activation: Literal["tanh", "sigmoid", "relu"] = setting("tanh", "hidden activation")
+    device: str = setting("cpu", "torch device")
 
 
 @dataclass
-class ScoreSettings:
-    incremental: bool = False       # rescore only new / changed titles (and a new model version)
-    model_version: str = ""         # "": models/current.json
+class NightlySettings(Checked):
+    stages: list[str] = setting(help="the subset of stages to run ([]: all)", factory=list)
+    force: bool = setting(False, "run every stage even when its inputs are unchanged")
 
 
 @dataclass
-class EvalTaskConf:
+class ScoreSettings(Checked):
+    incremental: bool = setting(False, "rescore only new / changed titles (and a new model version)")
+    model_version: str = setting("", "'': the version models/current.json points at")
+
+
+@dataclass
+class EvalTaskConf(Checked):
     """A downstream task not used in training (paper 4.1)."""
 
-    column: str
-    kind: Literal["binary", "multiclass"] = "binary"
-    scope: Literal["all", "group"] = "all"   # all: PG-agnostic 256-d; group: PG-specific 128-d
-    group: str = ""                          # scope group: which product group
-    marketplace: str = ""                    # "": every marketplace
-    protocol: Literal["cv", "small_data", "unseen"] = "cv"
-    theta: float = 0.5                       # unseen: max title overlap with any training title
-    related_training_task: str = ""          # paper 4.3: feature-importance overlap with it
+    column: str = setting(help="catalog column of the label")
+    kind: Literal["binary", "multiclass"] = setting("binary", "label kind")
+    scope: Literal["all", "group"] = setting(
+        "all", "all: PG-agnostic 256-d; group: PG-specific 128-d within one group")
+    group: str = setting("", "scope group: which product group")
+    marketplace: str = setting("", "'': every marketplace")
+    protocol: Literal["cv", "small_data", "unseen"] = setting("cv", "evaluation protocol")
+    theta: float = setting(0.5, "unseen: max title overlap with any training title", "fraction")
+    related_training_task: str = setting("", "paper 4.3: feature-importance overlap with it")
 
 
 @dataclass
-class EvaluateSettings:
-    sample: int = 6_000             # products per task, drawn on the executors
-    folds: int = 5
-    seed: int = 0
-    tasks: dict[str, EvalTaskConf] = field(default_factory=dict)
-    neighbours_group: str = ""      # nearest-neighbour table within this group ("": the largest)
-    neighbours_sample: int = 4
-    projection_points: int = 4000
-    forest_trees: int = 50          # random forests of the comparison and the importance overlap
-    jobs: int = 2                   # scikit-learn processes on the driver
+class EvaluateSettings(Checked):
+    sample: int = setting(6_000, "products per task, drawn on the executors", "positive")
+    folds: int = setting(5, "cross-validation folds", "positive")
+    seed: int = setting(0, "seed of folds and forests")
+    tasks: dict[str, EvalTaskConf] = setting(help="downstream tasks by name", factory=dict)
+    neighbours_group: str = setting("", "nearest-neighbour table within this group ('': the largest)")
+    neighbours_sample: int = setting(4, "products shown in the neighbour table", "positive")
+    projection_points: int = setting(4000, "products in the projection plot", "positive")
+    forest_trees: int = setting(50, "trees of the random forests", "positive")
+    jobs: int = setting(2, "scikit-learn processes on the driver", "positive")
 
 
 @dataclass
@@ -205,8 +295,9 @@ class PipelineConfig:
     word2vec: Word2VecSettings = field(default_factory=Word2VecSettings)
     tasks: dict[str, TaskSpecConf] = field(default_factory=dict)
     labels: LabelSettings = field(default_factory=LabelSettings)
-    train: TrainSettingsConf = field(default_factory=TrainSettingsConf)
+    train: TrainSettings = field(default_factory=TrainSettings)
     agnostic: AgnosticSettings = field(default_factory=AgnosticSettings)
     align: AlignSettings = field(default_factory=AlignSettings)
     score: ScoreSettings = field(default_factory=ScoreSettings)
     evaluate: EvaluateSettings = field(default_factory=EvaluateSettings)
+    nightly: NightlySettings = field(default_factory=NightlySettings)

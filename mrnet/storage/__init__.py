@@ -14,7 +14,8 @@ import pyarrow as pa
 from mrnet.configuration.schema import StorageSettings
 from mrnet.paths import Paths
 from mrnet.storage import delta_spark
-from mrnet.storage.delta_rs import DeltaRsWriter, open_snapshot, require_snapshot
+from mrnet.storage.delta_rs import (DeltaRsWriter, make_file_writer_fn, open_snapshot, read_partition,
+                                    require_snapshot)
 from mrnet.storage.errors import (
     ConcurrentCommitError,
     EngineUnavailableError,
@@ -24,7 +25,7 @@ from mrnet.storage.errors import (
 
 __all__ = [
     "ConcurrentCommitError", "EngineUnavailableError", "StorageError", "TableMissingError",
-    "TableStore",
+    "TableStore", "make_file_writer_fn", "read_partition",
 ]
 
 
@@ -64,24 +65,43 @@ class TableStore:
             df, mode, partition_by, replace, metadata, expected_version
         )
 
-    def write_with_executors(self, table: str, files_df_for, ddl: str, mode: str = "overwrite",
+    def write_with_executors(self, table: str, files_df_for, schema, mode: str = "overwrite",
                              partition_by: Sequence[str] = (),
                              replace: Mapping[str, Sequence[str]] | None = None,
                              metadata: Mapping[str, str] | None = None,
                              expected_version: int | None = None) -> int:
         """Executors write the Parquet files themselves; the driver commits them (one
-        transaction). ``files_df_for(uri)`` returns the DataFrame of file rows (one per file)
-        made with :func:`mrnet.storage.delta_rs.make_file_writer_fn` for that table folder."""
+        transaction). ``files_df_for(uri)`` returns the DataFrame of file rows (one per file,
+        :data:`mrnet.schemas.STAGED_FILE`) made with :func:`make_file_writer_fn` for that
+        folder; ``schema`` is the table's ``StructType``.
+
+        With ``delta-spark`` the files are staged outside the table and Spark's own Delta
+        writer commits their rows, so that engine's log is the only one that table has.
+        """
         from pyspark.sql.pandas.types import to_arrow_schema
-        from pyspark.sql.types import _parse_datatype_string
 
         from mrnet.storage.delta_rs import staged_files
 
+        if self.engine == "delta-spark":
+            return self._write_staged_natively(table, files_df_for, mode, partition_by, replace)
         uri = self.uri(table)
-        schema = to_arrow_schema(_parse_datatype_string(ddl), timezone="UTC")
+        arrow = to_arrow_schema(schema, timezone="UTC")
         files = staged_files(r.asDict() for r in files_df_for(uri).collect())   # one row per file
-        return DeltaRsWriter(uri).commit_files(files, schema, mode, partition_by, replace,
+        return DeltaRsWriter(uri).commit_files(files, arrow, mode, partition_by, replace,
                                                metadata, expected_version)
+
+    def _write_staged_natively(self, table, files_df_for, mode, partition_by, replace) -> int:
+        import shutil
+        import uuid
+
+        staging = f"{self.paths.root}/staging/{table}-{uuid.uuid4().hex[:8]}"
+        try:
+            files_df_for(staging).collect()
+            staged = self.spark.read.option("basePath", staging).parquet(staging)
+            return self.write(staged, table, mode, partition_by, replace)
+        finally:
+            if "://" not in staging:
+                shutil.rmtree(staging, ignore_errors=True)
 
     def read(self, table: str, version: int | None = None,
              timestamp: datetime | str | None = None):

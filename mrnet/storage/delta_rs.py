@@ -1,6 +1,6 @@
 """Delta tables without JVM jars: Spark writes Parquet, the driver commits with delta-rs.
 
-A write is two-phase (DESIGN.md, "Storage"):
+A write is two-phase:
 
 1. executors write Parquet files into ``<table>/_staging/<run_id>/`` (Spark's own commit
    protocol, so task retries never leave duplicates there);
@@ -254,7 +254,6 @@ def _filesystem(uri: str):
     return pafs.LocalFileSystem(), uri
 
 
-FILE_LIST_DDL = "relative_path string, partition_values string, size long, rows long"
 
 
 def make_file_writer_fn(uri: str, partition_by: Sequence[str], transform=None):

@@ -4,10 +4,12 @@ Every function draws on its own :class:`matplotlib.figure.Figure` with an explic
 so nothing touches pyplot's global state or the backend a notebook has chosen; each writes one
 PNG (parent folders created) and returns its path.
 
-* :func:`table2_bars` -- grouped bars of :func:`mrnet.evaluate.compare_on_task` results.
+* :func:`table2_bars` -- grouped bars of
+  :func:`mrnet.evaluation.classifiers.compare_on_task` results.
 * :func:`projection` -- 2-D PCA (or t-SNE) of embeddings coloured by product group.
 * :func:`training_curves` -- validation score per group and per-task validation loss.
-* :func:`small_data_curve` -- :func:`mrnet.evaluate.small_training_data` learning curves.
+* :func:`small_data_curve` -- :func:`mrnet.evaluation.classifiers.small_training_data`
+  learning curves.
 """
 
 from __future__ import annotations
@@ -20,10 +22,10 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from mrnet.evaluation.classifiers import RESULT_COLUMNS
+
 __all__ = ["table2_bars", "projection", "training_curves", "small_data_curve"]
 
-_SERIES = (("mrnet_logreg", "MRNet LR"), ("mrnet_forest", "MRNet RF"),
-           ("tfidf_logreg", "TF-IDF LR"), ("tfidf_forest", "TF-IDF RF"))
 _MAX_LEGEND = 20
 
 
@@ -48,7 +50,7 @@ def table2_bars(results: dict[str, dict], path) -> str:
     """Grouped bars: one group per task (labelled with its metric), one bar per representation
     x classifier (mean, whiskers = std over folds)."""
     tasks = list(results)
-    series = [(k, n) for k, n in _SERIES if any(k in r["scores"] for r in results.values())]
+    series = [(k, n) for k, n in RESULT_COLUMNS if any(k in r["scores"] for r in results.values())]
     fig = _figure(max(6.0, 1.6 * len(tasks) + 2), 4.5)
     ax = fig.add_subplot(1, 1, 1)
     width = 0.8 / max(len(series), 1)
@@ -80,34 +82,29 @@ def _pca_2d(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return out, share
 
 
-def projection(vectors, labels, path, title: str = "Embeddings", max_points: int = 5000, seed: int = 0,
-               method: str = "pca") -> str:
-    """2-D projection of ``vectors`` ``(N, d)`` coloured by ``labels`` ``(N,)`` (product group).
-
-    At most ``max_points`` random points are drawn (``seed``).  ``method``: ``pca`` (exact, via
-    SVD) or ``tsne`` (sklearn, on at most 3,000 of them: slower).  The ``_MAX_LEGEND - 1`` most
-    frequent labels get their own colour and legend entry, the rest are grey "other"."""
-    x = np.asarray(vectors, dtype=np.float64)
-    labels = np.asarray(labels, dtype=object).astype(str)
-    if x.ndim != 2 or len(x) != len(labels) or len(x) < 2:
-        raise ValueError("need vectors (N >= 2, d) and N labels")
+def _subsample(x: np.ndarray, labels: np.ndarray, cap: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most ``cap`` random rows of ``x`` ``(N, d)`` and ``labels`` ``(N,)``, in row order."""
     rng = np.random.default_rng(seed)
-    cap = min(max_points, 3000) if method == "tsne" else max_points
     rows = np.sort(rng.choice(len(x), size=cap, replace=False)) if len(x) > cap else np.arange(len(x))
-    x, labels = x[rows], labels[rows]
+    return x[rows], labels[rows]
+
+
+def _project_2d(x: np.ndarray, method: str, seed: int) -> tuple[np.ndarray, tuple[str, str]]:
+    """``(xy (n, 2), axis labels)`` of ``x`` ``(n, d)`` by PCA or t-SNE."""
     if method == "pca":
         xy, share = _pca_2d(x)
-        axes = (f"PC1 ({share[0]:.0%})", f"PC2 ({share[1]:.0%})")
-    elif method == "tsne":
+        return xy, (f"PC1 ({share[0]:.0%})", f"PC2 ({share[1]:.0%})")
+    if method == "tsne":
         from sklearn.manifold import TSNE
 
         xy = TSNE(n_components=2, random_state=seed, init="pca",
                   perplexity=min(30.0, max(2.0, (len(x) - 1) / 3))).fit_transform(x)
-        axes = ("t-SNE 1", "t-SNE 2")
-    else:
-        raise ValueError(f"method must be 'pca' or 'tsne', got {method!r}")
-    fig = _figure(8.5, 6.5)
-    ax = fig.add_subplot(1, 1, 1)
+        return xy, ("t-SNE 1", "t-SNE 2")
+    raise ValueError(f"method must be 'pca' or 'tsne', got {method!r}")
+
+
+def _scatter_by_label(ax, xy: np.ndarray, labels: np.ndarray) -> None:
+    """One colour per frequent label of ``labels`` ``(n,)``, the rest grey "other"."""
     names, counts = np.unique(labels, return_counts=True)
     order = names[np.argsort(-counts, kind="stable")]
     shown = order[: _MAX_LEGEND - 1] if len(order) > _MAX_LEGEND else order
@@ -119,6 +116,24 @@ def projection(vectors, labels, path, title: str = "Embeddings", max_points: int
         m = labels == name
         ax.scatter(xy[m, 0], xy[m, 1], s=5, color=cmap(i % cmap.N), alpha=0.8,
                    label=f"{name} ({int(m.sum())})")
+
+
+def projection(vectors, labels, path, title: str = "Embeddings", max_points: int = 5000, seed: int = 0,
+               method: str = "pca") -> str:
+    """2-D projection of ``vectors`` ``(N, d)`` coloured by ``labels`` ``(N,)`` (product group).
+
+    At most ``max_points`` random points are drawn (``seed``).  ``method``: ``pca`` (exact, via
+    SVD) or ``tsne`` (sklearn, on at most 3,000 of them: slower).  The ``_MAX_LEGEND - 1`` most
+    frequent labels get their own colour and legend entry, the rest are grey "other"."""
+    x = np.asarray(vectors, dtype=np.float64)
+    labels = np.asarray(labels, dtype=object).astype(str)
+    if x.ndim != 2 or len(x) != len(labels) or len(x) < 2:
+        raise ValueError("need vectors (N >= 2, d) and N labels")
+    x, labels = _subsample(x, labels, min(max_points, 3000) if method == "tsne" else max_points, seed)
+    xy, axes = _project_2d(x, method, seed)
+    fig = _figure(8.5, 6.5)
+    ax = fig.add_subplot(1, 1, 1)
+    _scatter_by_label(ax, xy, labels)
     ax.set_xlabel(axes[0])
     ax.set_ylabel(axes[1])
     ax.set_title(f"{title} — {method.upper()}, {len(x)} products")
@@ -160,10 +175,11 @@ def training_curves(histories: dict[str, list[dict]], path, group: str | None = 
 
 def small_data_curve(result: dict, path, title: str = "Small training data") -> str:
     """Mean score (band = std over repeats) against the training-set size, log x axis, one line
-    per representation x classifier of a :func:`mrnet.evaluate.small_training_data` result."""
+    per representation x classifier of a
+    :func:`mrnet.evaluation.classifiers.small_training_data` result."""
     fig = _figure(7.0, 4.8)
     ax = fig.add_subplot(1, 1, 1)
-    names = dict(_SERIES)
+    names = dict(RESULT_COLUMNS)
     for key, curve in result["curves"].items():
         n = np.asarray(curve["n"], dtype=float)
         mean, std = np.asarray(curve["mean"], dtype=float), np.asarray(curve["std"], dtype=float)

@@ -1,0 +1,116 @@
+"""The command line of every job: the only place that parses arguments.
+
+A job is ``main(job, description, stage, sections, flags)``: it loads the layered conf, maps its
+flags onto conf keys (``--groups toys`` is ``--set train.groups=[toys]``), builds the session,
+runs ``stage(spark, store, cfg, run)`` and turns errors into exit codes (see
+:mod:`mrnet.errors`). ``--help`` lists the keys of the job's conf sections with their defaults.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import typing
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from mrnet.configuration import ConfigError, PipelineConfig, load_config
+from mrnet.configuration.schema import describe
+from mrnet.errors import PipelineError
+
+log = logging.getLogger("mrnet")
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A command-line shortcut for one conf key: a switch (``boolean``) or a value."""
+
+    name: str
+    key: str
+    help: str
+    boolean: bool = False
+    is_list: bool = False   # a comma-separated value becomes a YAML list
+
+
+def job_parser(description: str, sections: Sequence[str] = (),
+               flags: Sequence[Flag] = ()) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=description, epilog=_conf_help(sections),
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--conf-env", default="local",
+                        help="environment folder under conf/ layered over conf/base (default: local)")
+    parser.add_argument("--catalog", default=None,
+                        help="a catalog conf: NAME for conf/catalogs/NAME.yaml, or a YAML path "
+                             "(default: the synthetic catalog of conf/base/catalog.yaml)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override one config value, e.g. --set synthetic.rows=100000 (repeatable)")
+    parser.add_argument("--conf-dir", default=None, help="the conf/ folder (default: the project's)")
+    for flag in flags:
+        if flag.boolean:
+            parser.add_argument(flag.name, action="store_true", help=f"{flag.help} (= {flag.key})")
+        else:
+            parser.add_argument(flag.name, default=None, help=f"{flag.help} (= {flag.key})")
+    return parser
+
+
+def _conf_help(sections: Sequence[str]) -> str:
+    hints = typing.get_type_hints(PipelineConfig)
+    lines = []
+    for section in sections:
+        lines += [f"conf keys of [{section}] (set with --set {section}.KEY=VALUE):",
+                  *describe(hints[section], section), ""]
+    return "\n".join(lines)
+
+
+def flag_overrides(args: argparse.Namespace, flags: Sequence[Flag]) -> list[str]:
+    """The ``key=value`` overrides that the given flags stand for."""
+    out = []
+    for flag in flags:
+        value = getattr(args, flag.name.lstrip("-").replace("-", "_"))
+        if flag.boolean and value:
+            out.append(f"{flag.key}=true")
+        elif not flag.boolean and value is not None:
+            out.append(f"{flag.key}=[{value}]" if flag.is_list else f"{flag.key}={value}")
+    return out
+
+
+def load_job_config(args: argparse.Namespace, flags: Sequence[Flag] = ()) -> PipelineConfig:
+    return load_config(PipelineConfig, env=args.conf_env,
+                       overrides=[*args.overrides, *flag_overrides(args, flags)],
+                       catalog=args.catalog, conf_dir=args.conf_dir)
+
+
+def setup_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s",
+                        datefmt="%H:%M:%S")
+
+
+def run_job(job: str, description: str, stage: Callable, sections: Sequence[str] = (),
+            flags: Sequence[Flag] = (), argv=None) -> dict:
+    """Parse, load the config, build the session, run ``stage``, record the run (raises)."""
+    from mrnet.modelstore import RunRecord
+    from mrnet.session import build_spark_session
+    from mrnet.storage import TableStore
+
+    args = job_parser(description, sections, flags).parse_args(argv)
+    setup_logging()
+    cfg = load_job_config(args, flags)
+    spark = build_spark_session(cfg.spark, app_name=f"mrnet-{job}")
+    store = TableStore(spark, cfg.storage)
+    run = RunRecord.start(job, cfg)
+    summary = run.finish(stage(spark, store, cfg, run))
+    log.info("%s done in %.1fs; run record: %s", job, summary["seconds"], run.folder)
+    return summary
+
+
+def main(job: str, description: str, stage: Callable, sections: Sequence[str] = (),
+         flags: Sequence[Flag] = (), argv=None) -> None:
+    """``run_job``, with errors a person can act on turned into a message and an exit code."""
+    try:
+        run_job(job, description, stage, sections, flags, argv)
+    except ConfigError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        sys.exit(2)
+    except PipelineError as error:
+        print(f"{job} failed: {error}", file=sys.stderr)
+        sys.exit(error.exit_code)
+

@@ -1,0 +1,29 @@
+"""Errors a pipeline stage raises for a person to act on; the CLI maps each to an exit code.
+
+Exit codes of every job (a scheduler can alert on them):
+    0  success
+    1  a stage failed (e.g. some groups did not train); the message says which and why
+    2  configuration error (unknown key, wrong type, bad value, missing input named in conf)
+    3  a required input is missing (no trained model version yet, no word vectors)
+"""
+from __future__ import annotations
+
+
+class PipelineError(RuntimeError):
+    """A stage could not do its work; ``exit_code`` says what kind of failure it was."""
+
+    exit_code = 1
+
+
+class StageFailed(PipelineError):
+    exit_code = 1
+
+
+class BadSelection(PipelineError):
+    """A conf value selects nothing (e.g. ``train.groups`` matches no group)."""
+
+    exit_code = 2
+
+
+class MissingInput(PipelineError):
+    exit_code = 3

@@ -1,0 +1,410 @@
+"""Table 2 of the paper: classifiers on the product embeddings vs on TF-IDF of the titles, on
+what the evaluation job gathered for one task: vectors ``(N, d)``, raw titles ``(N,)``, labels
+``(N,)`` (numpy/pandas/sklearn on the driver, no Spark).
+
+* :func:`compare_on_task` -- stratified k-fold CV of logistic regression and random forest on
+  the MRNet vectors vs on TF-IDF; ROC AUC (binary) or accuracy (multi-class); change relative to
+  TF-IDF + LR in percent.  :func:`table2_markdown` renders results as the paper's table.
+* :func:`compare_on_split` -- the same comparison on one fixed split (e.g. the unseen
+  population of :mod:`mrnet.evaluation.unseen`).
+* :func:`small_training_data` -- the "ingestible" question: learning curves on small stratified
+  training subsets, fixed held-out test set.
+
+Conventions:
+
+* Representations are named ``"mrnet"`` (the dense vectors; standardised on the training part
+  before logistic regression, raw for the forest) and ``"tfidf"`` (TF-IDF of the titles with the
+  project tokenizer, fitted on the training part only).  Classifiers are ``"logreg"`` and
+  ``"forest"``; a result key is ``f"{representation}_{classifier}"`` (``"mrnet_logreg"``, ...).
+* Labels may contain missing values (None / NaN: the label tables are sparse); those rows are
+  dropped and counted in the result's ``notes``.
+* Binary tasks: the positive class is the larger of the two labels in sort order (as sklearn
+  does: ``True``, ``1``, ``"yes"`` over ``"no"``).  AUC is computed from the logistic
+  regression's decision function and the forest's positive-class probability.
+* Standard deviations over folds are population standard deviations (``ddof=0``, as sklearn's
+  ``cv_results_``).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from typing import Iterable, Literal, Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
+from sklearn.model_selection import StratifiedKFold, train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from mrnet.evaluation.inputs import as_vectors, check_kind, encode_labels, label_counts, plain
+from mrnet.evaluation.markdown import markdown_table
+from mrnet.text import tokenize_many
+
+__all__ = ["REPRESENTATIONS", "CLASSIFIERS", "RESULT_COLUMNS", "LOGREG_PARAMS", "FOREST_PARAMS",
+           "make_classifier", "make_tfidf", "compare_on_task", "compare_on_split",
+           "small_training_data", "table2_markdown"]
+
+Kind = Literal["binary", "multiclass"]
+REPRESENTATIONS = ("mrnet", "tfidf")
+CLASSIFIERS = ("logreg", "forest")
+BASELINE = "tfidf_logreg"
+# (result key, display name) of every representation x classifier, in table and plot order
+RESULT_COLUMNS = (("mrnet_logreg", "MRNet LR"), ("mrnet_forest", "MRNet RF"),
+                  ("tfidf_logreg", "TF-IDF LR"), ("tfidf_forest", "TF-IDF RF"))
+LOGREG_PARAMS = {"C": 1.0, "max_iter": 1000}
+FOREST_PARAMS = {"n_estimators": 100, "max_features": "sqrt"}
+
+
+# ----------------------------------------------------------------------------- estimators
+
+
+def _check_classifiers(classifiers: Iterable[str]) -> tuple[str, ...]:
+    out = tuple(classifiers)
+    bad = [c for c in out if c not in CLASSIFIERS]
+    if bad or not out:
+        raise ValueError(f"classifiers must be a non-empty subset of {CLASSIFIERS}, got {out}")
+    return out
+
+
+def _identity(tokens):
+    return tokens
+
+
+def make_tfidf() -> TfidfVectorizer:
+    """The TF-IDF baseline's vectorizer, applied to *pre-tokenized* titles (lists of tokens).
+
+    Gives exactly the matrix of ``TfidfVectorizer(tokenizer=mrnet.text.tokenize,
+    lowercase=False, token_pattern=None, min_df=1)`` on the raw titles (the tests check it),
+    while each title is tokenized once per evaluation instead of once per fold."""
+    return TfidfVectorizer(analyzer=_identity, min_df=1)
+
+
+def make_classifier(name: str, representation: str, seed: int = 0, n_estimators: int | None = None,
+                    n_jobs: int = 1):
+    """A fresh estimator: ``logreg`` (lbfgs, :data:`LOGREG_PARAMS`; after a StandardScaler on the
+    dense ``mrnet`` vectors, unscaled on TF-IDF) or ``forest`` (:data:`FOREST_PARAMS`)."""
+    if name == "logreg":
+        lr = LogisticRegression(random_state=seed, **LOGREG_PARAMS)
+        return make_pipeline(StandardScaler(), lr) if representation == "mrnet" else lr
+    if name == "forest":
+        params = dict(FOREST_PARAMS)
+        if n_estimators is not None:
+            params["n_estimators"] = int(n_estimators)
+        return RandomForestClassifier(random_state=seed, n_jobs=n_jobs, **params)
+    raise ValueError(f"unknown classifier {name!r}")
+
+
+# ----------------------------------------------------------------------------- fitting one split
+
+
+def _primary_metric(kind: str) -> str:
+    return "roc_auc" if kind == "binary" else "accuracy"
+
+
+def _scores_for(model, x, kind: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """(predicted class ``(n,)``, positive-class score ``(n,)`` or None) of one fitted model."""
+    pred = model.predict(x)
+    if kind != "binary":
+        return pred, None
+    if hasattr(model, "decision_function"):
+        return pred, model.decision_function(x)
+    proba = model.predict_proba(x)
+    return pred, proba[:, list(model.classes_).index(1)]
+
+
+def _metrics(y_true: np.ndarray, pred: np.ndarray, score, kind: str, notes: list[str], where: str) -> dict:
+    out = {"accuracy": float(accuracy_score(y_true, pred))}
+    if kind == "binary":
+        if len(np.unique(y_true)) < 2:
+            notes.append(f"{where}: the test part has one class only, ROC AUC undefined (NaN)")
+            out["roc_auc"] = float("nan")
+        else:
+            out["roc_auc"] = float(roc_auc_score(y_true, score))
+    else:
+        out["macro_f1"] = float(f1_score(y_true, pred, average="macro"))
+    return out
+
+
+def _features(rep: str, x: np.ndarray, tokens: list, train: np.ndarray, test: np.ndarray):
+    """``(X_train, X_test, dim)`` of one representation for one split (TF-IDF fitted on train)."""
+    if rep == "mrnet":
+        return x[train], x[test], x.shape[1]
+    vec = make_tfidf()
+    xtr = vec.fit_transform([tokens[i] for i in train])
+    return xtr, vec.transform([tokens[i] for i in test]), len(vec.vocabulary_)
+
+
+def _fit_quietly(model, x, y, notes: list[str], where: str) -> None:
+    """``model.fit(x, y)``, noting (not printing) a convergence warning."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        model.fit(x, y)
+    if any(issubclass(w.category, ConvergenceWarning) for w in caught):
+        notes.append(f"{where}: logistic regression did not converge")
+
+
+def _run_split(x, tokens, y, train, test, kind, classifiers, seed, n_estimators, n_jobs,
+               notes, where) -> tuple[dict, dict, dict]:
+    """Fit every representation x classifier on one split of ``x`` ``(N, d)`` / ``tokens`` /
+    ``y`` ``(N,)``: ``(metrics, dims, seconds)`` keyed ``rep_clf`` (dims keyed by
+    representation)."""
+    metrics, dims, seconds = {}, {}, {}
+    for rep in REPRESENTATIONS:
+        xtr, xte, dims[rep] = _features(rep, x, tokens, train, test)
+        for clf in classifiers:
+            key = f"{rep}_{clf}"
+            model = make_classifier(clf, rep, seed=seed, n_estimators=n_estimators, n_jobs=n_jobs)
+            t0 = time.perf_counter()
+            _fit_quietly(model, xtr, y[train], notes, f"{where} {key}")
+            pred, score = _scores_for(model, xte, kind)
+            seconds[key] = time.perf_counter() - t0
+            metrics[key] = _metrics(y[test], pred, score, kind, notes, f"{where} {key}")
+    return metrics, dims, seconds
+
+
+def _summarise(per_split: list[dict], primary: str, classifiers: Sequence[str]) -> dict:
+    """``{rep_clf: {mean, std, folds, <metric>_mean, <metric>_std}}`` over the splits."""
+    scores = {}
+    for rep in REPRESENTATIONS:
+        for clf in classifiers:
+            key = f"{rep}_{clf}"
+            entry = {}
+            for name in per_split[0][key]:
+                vals = np.array([m[key][name] for m in per_split], dtype=np.float64)
+                entry[f"{name}_mean"] = float(vals.mean())
+                entry[f"{name}_std"] = float(vals.std())
+            vals = [m[key][primary] for m in per_split]
+            entry.update(mean=float(np.mean(vals)), std=float(np.std(vals)), folds=vals)
+            scores[key] = entry
+    return scores
+
+
+def _relative(scores: dict) -> dict:
+    """``(m - tfidf_lr) / tfidf_lr * 100`` for every key (the paper's Table 2 percentages)."""
+    if BASELINE not in scores:
+        return {}
+    base = scores[BASELINE]["mean"]
+    if not base or not math.isfinite(base):
+        return {k: float("nan") for k in scores}
+    return {k: (v["mean"] - base) / base * 100.0 for k, v in scores.items()}
+
+
+def _result(kind, classes, n, dims, scores, notes, dropped, seconds, **extra) -> dict:
+    out = {
+        "kind": kind,
+        "metric": _primary_metric(kind),
+        "n": int(n),
+        "n_classes": len(classes),
+        "classes": [plain(c) for c in classes],
+        "dims": dims,
+        "scores": scores,
+        "baseline": BASELINE,
+        "relative_change_pct": _relative(scores),
+        "fit_seconds": seconds,
+        "dropped_classes": dropped,
+        "notes": notes,
+    }
+    if kind == "binary":
+        out["positive_class"] = plain(classes[1])
+    out.update(extra)
+    return out
+
+
+def _prepare(vectors, titles, y, kind, min_count):
+    """Validated, label-filtered inputs: ``(x (M, d), tokens (M lists), y_enc (M,), classes,
+    notes, dropped)``."""
+    x = as_vectors(vectors)
+    titles = list(titles)
+    y = np.asarray(y, dtype=object)
+    if not len(titles) == len(y) == x.shape[0]:
+        raise ValueError(f"vectors, titles and y differ in length: {x.shape[0]}, {len(titles)}, {len(y)}")
+    notes: list[str] = []
+    rows, y_enc, classes, dropped = encode_labels(y, kind, min_count, notes)
+    tokens = tokenize_many([titles[i] for i in rows])
+    return x[rows], tokens, y_enc, classes, notes, dropped
+
+
+# ----------------------------------------------------------------------------- Table 2
+
+
+def compare_on_task(vectors, titles: Sequence[str], y, kind: Kind, folds: int = 5, seed: int = 0,
+                    classifiers: Sequence[str] = CLASSIFIERS, n_estimators: int | None = None,
+                    n_jobs: int = 1) -> dict:
+    """One row of the paper's Table 2: stratified ``folds``-fold CV (shuffled, ``seed``) of each
+    classifier on the MRNet vectors ``(N, d)`` and on TF-IDF of ``titles`` ``(N,)`` (fitted per
+    training fold), labels ``y`` ``(N,)``.  Classes with fewer than ``folds`` examples are
+    dropped (see ``notes``).
+
+    Returns ``metric`` (``roc_auc`` | ``accuracy``), ``scores[rep_clf]`` = {mean, std, folds
+    (per-fold primary metric), ``<metric>_mean``/``_std`` for accuracy, roc_auc (binary) or
+    macro_f1 (multi-class)}, ``dims`` {mrnet: d, tfidf: mean vocabulary size over the training
+    folds, tfidf_per_fold}, ``relative_change_pct[rep_clf]`` = (mean - tfidf_logreg mean) /
+    tfidf_logreg mean * 100, ``fit_seconds`` (total over folds), ``n``, ``classes``,
+    ``dropped_classes``, ``notes``.
+    """
+    check_kind(kind)
+    classifiers = _check_classifiers(classifiers)
+    if folds < 2:
+        raise ValueError("folds must be >= 2")
+    x, tokens, y_enc, classes, notes, dropped = _prepare(vectors, titles, y, kind, folds)
+    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    per_fold, vocab, seconds = [], [], {}
+    for f, (train, test) in enumerate(cv.split(np.zeros(len(y_enc)), y_enc)):
+        m, dims, secs = _run_split(x, tokens, y_enc, train, test, kind, classifiers, seed,
+                                   n_estimators, n_jobs, notes, f"fold {f}")
+        per_fold.append(m)
+        vocab.append(dims["tfidf"])
+        for k, s in secs.items():
+            seconds[k] = seconds.get(k, 0.0) + s
+    dims = {"mrnet": x.shape[1], "tfidf": int(round(np.mean(vocab))), "tfidf_per_fold": vocab}
+    return _result(kind, classes, len(y_enc), dims, _summarise(per_fold, _primary_metric(kind), classifiers),
+                   notes, dropped, seconds, folds=folds, seed=seed)
+
+
+def compare_on_split(vectors, titles: Sequence[str], y, train_idx, test_idx, kind: Kind = "binary",
+                     classifiers: Sequence[str] = CLASSIFIERS, seed: int = 0,
+                     n_estimators: int | None = None, n_jobs: int = 1) -> dict:
+    """Table-2 comparison on one fixed split (e.g. from
+    :func:`mrnet.evaluation.unseen.unseen_population_split`): every representation x classifier
+    trained on the positions ``train_idx`` (TF-IDF fitted there) and scored on ``test_idx``.
+    Same result layout as :func:`compare_on_task` with ``folds=1`` and std 0, plus n_train,
+    n_test and test_class_counts; a test set with one class gives NaN AUC and a note."""
+    check_kind(kind)
+    classifiers = _check_classifiers(classifiers)
+    x = as_vectors(vectors)
+    titles = list(titles)
+    y = np.asarray(y, dtype=object)
+    train_idx, test_idx = np.asarray(train_idx, dtype=np.int64), np.asarray(test_idx, dtype=np.int64)
+    if np.intersect1d(train_idx, test_idx).size:
+        raise ValueError("train_idx and test_idx overlap")
+    notes: list[str] = []
+    both = np.concatenate([train_idx, test_idx])
+    rows, y_enc, classes, dropped = encode_labels(y[both], kind, 1, notes)
+    is_train = rows < len(train_idx)
+    if len(np.unique(y_enc[is_train])) < 2:
+        raise ValueError("the training part needs at least 2 classes")
+    both = both[rows]
+    tokens = tokenize_many([titles[i] for i in both])
+    m, dims, seconds = _run_split(x[both], tokens, y_enc, np.flatnonzero(is_train),
+                                  np.flatnonzero(~is_train), kind, classifiers, seed, n_estimators,
+                                  n_jobs, notes, "split")
+    return _result(kind, classes, len(both), dims, _summarise([m], _primary_metric(kind), classifiers),
+                   notes, dropped, seconds, folds=1, seed=seed, n_train=int(is_train.sum()),
+                   n_test=int((~is_train).sum()), test_class_counts=label_counts(classes[y_enc[~is_train]]))
+
+
+# ----------------------------------------------------------------------------- little data
+
+
+def _stratified_sample(pool: np.ndarray, y: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` sorted rows of ``pool`` without replacement, class proportions kept (largest
+    remainder), every class present at least once when ``n`` allows it."""
+    classes, counts = np.unique(y[pool], return_counts=True)
+    quota = counts * n / counts.sum()
+    take = np.floor(quota).astype(np.int64)
+    for i in np.argsort(-(quota - take), kind="stable")[: n - take.sum()]:
+        take[i] += 1
+    while n >= len(classes) and (take == 0).any():  # a rare class would vanish: lend it one
+        take[np.argmax(take)] -= 1
+        take[np.flatnonzero(take == 0)[0]] += 1
+    parts = [rng.choice(pool[y[pool] == c], size=t, replace=False) for c, t in zip(classes, take)]
+    return np.sort(np.concatenate(parts))
+
+
+def small_training_data(vectors, titles: Sequence[str], y, kind: Kind,
+                        n_train: Sequence[int] = (50, 100, 200, 500), repeats: int = 5, seed: int = 0,
+                        test_fraction: float = 0.3, classifiers: Sequence[str] = ("logreg",),
+                        n_estimators: int | None = None, n_jobs: int = 1) -> dict:
+    """The "ingestible" protocol on vectors ``(N, d)``, titles and labels ``(N,)``: a fixed
+    stratified held-out test set (``test_fraction``), and for each ``n`` in ``n_train``
+    ``repeats`` stratified training subsets of ``n`` products from the rest; each representation
+    x classifier (TF-IDF fitted on the subset only) is scored on the same test set.  Sizes larger
+    than the training pool are skipped (noted).
+
+    Returns ``metric``, ``n_test``, ``n_pool``, ``curves[rep_clf]`` = {n: [...], mean: [...],
+    std: [...], repeats: [...]} (one entry per size that ran), ``runs`` (one dict per fit: n,
+    repeat, key, score) and ``notes``.
+    """
+    check_kind(kind)
+    classifiers = _check_classifiers(classifiers)
+    x, tokens, y_enc, classes, notes, dropped = _prepare(vectors, titles, y, kind, 2)
+    pool, test = train_test_split(np.arange(len(y_enc)), test_size=test_fraction, stratify=y_enc,
+                                  random_state=seed)
+    rng = np.random.default_rng(seed)
+    primary = _primary_metric(kind)
+    runs = []
+    for n in sorted(int(v) for v in n_train):
+        if n > len(pool) or n < 2:
+            notes.append(f"n_train={n} skipped: the training pool has {len(pool)} products")
+            continue
+        for r in range(repeats):
+            sub = _stratified_sample(pool, y_enc, n, rng)
+            if len(np.unique(y_enc[sub])) < 2:
+                notes.append(f"n_train={n} repeat {r} skipped: one class only")
+                continue
+            m, _, _ = _run_split(x, tokens, y_enc, sub, test, kind, classifiers, seed, n_estimators,
+                                 n_jobs, notes, f"n={n} repeat {r}")
+            runs += [{"n": n, "repeat": r, "key": k, "score": v[primary]} for k, v in m.items()]
+    return {"kind": kind, "metric": primary,
+            "n_test": len(test), "n_pool": len(pool), "curves": _curves(runs),
+            "runs": runs, "classes": [plain(c) for c in classes], "dropped_classes": dropped,
+            "notes": notes}
+
+
+def _curves(runs: list[dict]) -> dict:
+    """``{key: {n, mean, std, repeats}}``: per key, one entry per training size, ascending."""
+    if not runs:
+        return {}
+    table = pd.DataFrame(runs).groupby(["key", "n"])["score"].agg(["mean", "std", "count"])
+    out = {}
+    for key, part in table.groupby(level="key"):
+        part = part.droplevel("key")
+        out[key] = {"n": [int(v) for v in part.index], "mean": part["mean"].tolist(),
+                    "std": part["std"].fillna(0.0).tolist(), "repeats": part["count"].astype(int).tolist()}
+    return out
+
+
+# ----------------------------------------------------------------------------- the table
+
+
+def _cell(entry: dict | None, folds: int) -> str:
+    if entry is None or not math.isfinite(entry["mean"]):
+        return "–"
+    return f"{entry['mean']:.3f}" + (f" ± {entry['std']:.3f}" if folds > 1 else "")
+
+
+def _pct(v) -> str:
+    return "–" if v is None or not math.isfinite(v) else f"{v:+.2f}%"
+
+
+def _table2_row(task: str, res: dict) -> list[str]:
+    folds = int(res.get("folds", 1))
+    scores, rel = res["scores"], res.get("relative_change_pct", {})
+    metric = res["metric"] + (f" ({folds}-fold CV)" if folds > 1 else " (fixed split)")
+    row = [task, metric, str(res["n"]), f"{res['dims']['mrnet']} / {res['dims']['tfidf']}"]
+    row += [_cell(scores.get(key), folds) for key, _ in RESULT_COLUMNS]
+    row += [_pct(rel.get(key)) for key, _ in RESULT_COLUMNS if key != BASELINE]
+    return row
+
+
+def table2_markdown(results: dict[str, dict]) -> str:
+    """The paper's Table 2 from ``{task name: compare_on_task / compare_on_split result}``:
+    task, metric, N, dims (MRNet / TF-IDF), the mean (± std over folds) of each representation x
+    classifier, and the change of each relative to TF-IDF + LR in percent.  Notes (dropped
+    classes, non-convergence, ...) follow the table."""
+    head = (["Task", "Metric", "N", "Dims (MRNet / TF-IDF)"] + [name for _, name in RESULT_COLUMNS]
+            + [f"{name} vs TF-IDF LR" for key, name in RESULT_COLUMNS if key != BASELINE])
+    rows = [_table2_row(task, res) for task, res in results.items()]
+    lines = [markdown_table(head, rows, right_aligned=range(3, len(head)))]
+    footnotes = [f"- {task}: {note}" for task, res in results.items()
+                 for note in dict.fromkeys(res.get("notes", []))]
+    if footnotes:
+        lines += ["", "Notes:", *footnotes]
+    return "\n".join(lines) + "\n"

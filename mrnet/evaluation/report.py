@@ -1,0 +1,195 @@
+"""The evaluation stage's helpers: downstream tasks on the embeddings table → a report folder per
+model version and catalog (Markdown, JSON and PNG plots).
+
+The per-task samples are drawn on the executors (a stable hash, at most ``evaluate.sample``
+products) and only those bounded samples come to the driver, where scikit-learn runs.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from mrnet.configuration.schema import EvalTaskConf, EvaluateSettings
+from mrnet.evaluation import plots
+from mrnet.evaluation.classifiers import (compare_on_split, compare_on_task, small_training_data,
+                                          table2_markdown)
+from mrnet.evaluation.importance import importance_overlap
+from mrnet.evaluation.markdown import frame_markdown, markdown_table
+from mrnet.evaluation.neighbours import neighbour_markdown
+from mrnet.evaluation.unseen import unseen_population_split
+from mrnet.modelstore import to_jsonable
+
+__all__ = ["task_sample", "run_task", "table2_results", "importance_overlaps", "write_report"]
+
+log = logging.getLogger("mrnet")
+
+_MIN_OVERLAP_PRODUCTS = 100   # fewer products with both labels: no importance overlap
+_MAX_REGRESSION_CLASSES = 20  # a training task with more distinct values is a regression
+_CROSS_CELL_CHARS = 80
+
+
+# ----------------------------------------------------------------------------- samples and runs
+
+
+def task_sample(embeddings: DataFrame, catalog: DataFrame, task: EvalTaskConf, sample: int) -> pd.DataFrame:
+    """(title, product_group, marketplace, vector, y) of at most ``sample`` labelled products."""
+    vector = "embedding_pg" if task.scope == "group" else "embedding"
+    rows = (embeddings.filter(F.col("status") == "ok")
+            .select("marketplace", "product_group", "product_id", F.col(vector).alias("vector"))
+            .join(catalog.select("marketplace", "product_id", "title", F.col(task.column).alias("y")),
+                  ["marketplace", "product_id"])
+            .filter(F.col("y").isNotNull() & F.col("vector").isNotNull()))
+    if task.scope == "group":
+        rows = rows.filter(F.col("product_group") == task.group)
+    if task.marketplace:
+        rows = rows.filter(F.col("marketplace") == task.marketplace)
+    ordered = rows.withColumn("_h", F.crc32(F.concat_ws("|", "marketplace", "product_id")))
+    return ordered.orderBy("_h").limit(sample).drop("_h").toPandas()   # a bounded sample
+
+
+def run_task(name: str, task: EvalTaskConf, data: pd.DataFrame, settings: EvaluateSettings) -> dict:
+    """The task's protocol (``cv``, ``small_data`` or ``unseen``) on a :func:`task_sample`."""
+    x = np.stack(data["vector"].to_numpy()).astype(np.float32)
+    y = data["y"].astype(str).to_numpy()
+    titles = data["title"].tolist()
+    forest = {"n_estimators": settings.forest_trees, "n_jobs": settings.jobs, "seed": settings.seed}
+    if task.protocol == "small_data":
+        result = small_training_data(x, titles, y, task.kind, **forest)
+        result["cv"] = compare_on_task(x, titles, y, task.kind, folds=settings.folds, **forest)
+        return result
+    if task.protocol == "unseen":
+        train_idx, test_idx, info = unseen_population_split(titles, y, theta=task.theta, seed=settings.seed)
+        result = compare_on_split(x, titles, y, train_idx, test_idx, task.kind, **forest)
+        result["unseen"] = {k: v for k, v in info.items() if k not in ("candidate_idx", "max_overlap")}
+        return result
+    return compare_on_task(x, titles, y, task.kind, folds=settings.folds, **forest)
+
+
+def table2_results(results: dict) -> dict:
+    """The entries shaped like compare_on_task (small-data tasks contribute their CV part)."""
+    return {name: (r["cv"] if "cv" in r else r) for name, r in results.items()
+            if "scores" in r or "cv" in r}
+
+
+def _training_task_kind(values: pd.Series) -> str:
+    distinct = values.nunique()
+    if distinct > _MAX_REGRESSION_CLASSES:
+        return "regression"
+    return "binary" if distinct == 2 else "multiclass"
+
+
+def importance_overlaps(embeddings: DataFrame, catalog: DataFrame, labels: DataFrame,
+                        tasks: dict[str, EvalTaskConf], settings: EvaluateSettings) -> dict:
+    """Paper 4.3: do the features that matter for a training task matter for a related one?
+    ``{downstream task: importance_overlap result + training_task}`` for every task with a
+    ``related_training_task`` and enough products labelled for both."""
+    out = {}
+    for name, task in tasks.items():
+        if not task.related_training_task:
+            continue
+        train_task = labels.filter(F.col("task") == task.related_training_task).select(
+            "marketplace", "product_id",
+            F.coalesce(F.col("class_index").cast("double"), F.col("value")).alias("train_y"))
+        data = task_sample(embeddings, catalog, task, settings.sample)
+        joined = data.merge(train_task.toPandas(), on=["marketplace", "product_id"]) if len(data) else data
+        if len(joined) < _MIN_OVERLAP_PRODUCTS:
+            continue
+        x = np.stack(joined["vector"].to_numpy())
+        out[name] = importance_overlap(x, joined["train_y"].to_numpy(), joined["y"].astype(str).to_numpy(),
+                                       _training_task_kind(joined["train_y"]), task.kind, seed=settings.seed,
+                                       n_estimators=settings.forest_trees, n_jobs=settings.jobs)
+        out[name]["training_task"] = task.related_training_task
+    return out
+
+
+# ----------------------------------------------------------------------------- the report folder
+
+
+def write_report(folder: Path, header: dict, results: dict, overlaps: dict, neighbours: pd.DataFrame | None,
+                 cross: pd.DataFrame | None, projection_data: pd.DataFrame | None,
+                 histories: dict) -> Path:
+    """report.md, report.json and the PNG plots; returns report.md."""
+    folder.mkdir(parents=True, exist_ok=True)
+    table2 = table2_results(results)
+    images = _write_plots(folder, table2, results, projection_data, histories)
+    lines = [*_summary_lines(header, table2), *_task_lines(results), *_overlap_lines(overlaps),
+             *_neighbour_lines(neighbours, cross)]
+    lines += ["", "## Plots", ""] + [f"![{Path(p).stem}]({Path(p).name})" for p in images]
+    report = folder / "report.md"
+    report.write_text("\n".join(lines) + "\n")
+    (folder / "report.json").write_text(json.dumps({**header, "tasks": results, "importance_overlap": overlaps},
+                                                   indent=1, default=to_jsonable))
+    return report
+
+
+def _write_plots(folder: Path, table2: dict, results: dict, projection_data: pd.DataFrame | None,
+                 histories: dict) -> list[str]:
+    """The report's PNGs (those there is data for); their paths in report order."""
+    images = []
+    if table2:
+        images.append(plots.table2_bars(table2, folder / "table2.png"))
+    if projection_data is not None and len(projection_data):
+        marketplace = projection_data.marketplace.iloc[0]
+        images.append(plots.projection(np.stack(projection_data["vector"].to_numpy()),
+                                       projection_data["product_group"].to_numpy(),
+                                       folder / "projection.png",
+                                       title=f"PG-agnostic embeddings ({marketplace}) by product group"))
+    if histories:
+        images.append(plots.training_curves(histories, folder / "training_curves.png"))
+    for name, result in results.items():
+        if "curves" in result:
+            images.append(plots.small_data_curve(result, folder / f"small_data_{name}.png", title=name))
+    return images
+
+
+def _summary_lines(header: dict, table2: dict) -> list[str]:
+    return [f"# Evaluation of {header['model_version']} on catalog {header['catalog']}", "",
+            f"Embeddings table version {header['embeddings_version']}; {header['note']}", "",
+            "## Downstream tasks (Table 2 of the paper)", "", table2_markdown(table2) if table2 else "(none)"]
+
+
+def _task_lines(results: dict) -> list[str]:
+    """Per task, its unseen-population figures and small-training-data curves (when it has them)."""
+    lines = []
+    for name, result in results.items():
+        if "unseen" in result:
+            lines += ["", f"### {name}: unseen population", "", "```",
+                      json.dumps(result["unseen"], indent=1, default=str)[:2000], "```"]
+        if "curves" in result:
+            lines += ["", f"### {name}: small training data", "", _curves_markdown(result["curves"])]
+    return lines
+
+
+def _curves_markdown(curves: dict) -> str:
+    """One row per representation x classifier, one column per training size."""
+    sizes = next(iter(curves.values()))["n"]
+    rows = ([key, *(f"{m:.3f}" for m in curve["mean"])] for key, curve in curves.items())
+    return markdown_table(["representation", *(f"n={n}" for n in sizes)], rows)
+
+
+def _overlap_lines(overlaps: dict) -> list[str]:
+    if not overlaps:
+        return []
+    head = ["downstream task", "training task", "top-quartile features (train / downstream)", "overlap",
+            "expected by chance", "p-value"]
+    rows = ([name, o["training_task"], f"{len(o['train_features'])} / {len(o['downstream_features'])}",
+             o["n_overlap"], f"{o['expected_overlap']:.1f}", f"{o['p_value']:.3g}"]
+            for name, o in overlaps.items())
+    return ["", "## Feature-importance overlap (paper 4.3)", "", markdown_table(head, rows)]
+
+
+def _neighbour_lines(neighbours: pd.DataFrame | None, cross: pd.DataFrame | None) -> list[str]:
+    lines = []
+    if neighbours is not None and len(neighbours):
+        lines += ["", neighbour_markdown(
+            neighbours, heading="Nearest neighbours (Euclidean, top 9, group vectors within one group)")]
+    if cross is not None and len(cross):
+        lines += ["", "## Cross-language neighbours (paper 5)", "",
+                  frame_markdown(cross, max_chars=_CROSS_CELL_CHARS)]
+    return lines

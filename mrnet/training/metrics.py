@@ -1,0 +1,188 @@
+"""Validation of one MRNet model: the early-stopping score and the per-task quality metrics.
+
+Forward passes run on the model's device (batches of similar length, no autograd, eval mode);
+the metrics are computed on the host with numpy.
+"""
+
+from __future__ import annotations
+
+import math
+from contextlib import contextmanager
+from typing import Iterator, Mapping, Sequence
+
+import numpy as np
+import torch
+from scipy.stats import rankdata
+
+from mrnet.model import MRNet, TaskSpec, pad_batch
+from mrnet.training.data import TaskData, target_batch
+from mrnet.training.losses import loss_scales, per_sample_loss
+
+Batches = Iterator[tuple[np.ndarray, torch.Tensor]]
+
+
+@contextmanager
+def _inference(model: MRNet) -> Iterator[None]:
+    """Eval mode and no autograd inside the block; the model's train/eval mode is restored after."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            yield
+    finally:
+        model.train(was_training)
+
+
+def _iter_outputs(model: MRNet, task: str, tokens: Sequence[np.ndarray], rows: np.ndarray, batch_size: int) -> Batches:
+    """Yield (row indices (b,), head output (b, dim) on the model's device) over ``rows``, in
+    batches of similar length. Caller holds :func:`_inference`."""
+    lengths = np.fromiter((len(tokens[i]) for i in rows), dtype=np.int64, count=len(rows))
+    order = rows[np.argsort(lengths, kind="stable")]
+    for start in range(0, len(order), batch_size):
+        idx = order[start : start + batch_size]
+        tok, lens = pad_batch([tokens[i] for i in idx])
+        yield idx, model(tok.to(model.device), lens, task)
+
+
+def validation_losses(
+    model: MRNet,
+    tasks: Sequence[TaskSpec],
+    valid: Mapping[str, TaskData],
+    scales: Mapping[str, float],
+    rows: Mapping[str, np.ndarray] | None = None,
+    batch_size: int = 1024,
+) -> dict[str, float]:
+    """Mean normalised loss per task over ``valid`` (or over the given ``rows`` of each task);
+    tasks without validation rows are left out."""
+    out: dict[str, float] = {}
+    with _inference(model):
+        for spec in tasks:
+            data = valid.get(spec.name)
+            if data is None or len(data) == 0:
+                continue
+            r = rows[spec.name] if rows is not None and spec.name in rows else np.arange(len(data))
+            if len(r) == 0:
+                continue
+            total = 0.0
+            for idx, o in _iter_outputs(model, spec.name, data.tokens, r, batch_size):
+                y = target_batch(spec, data.target, idx, model.device)
+                total += float(per_sample_loss(spec, o, y, scales[spec.name]).sum())
+            out[spec.name] = total / len(r)
+    return out
+
+
+def evaluate_tasks(
+    model: MRNet,
+    tasks: Sequence[TaskSpec],
+    valid: Mapping[str, TaskData],
+    train: Mapping[str, TaskData],
+    batch_size: int = 1024,
+) -> dict[str, dict]:
+    """Per-task quality on ``valid``, with baselines fitted on ``train``.
+
+    * multiclass / binary: ``accuracy``, ``baseline_accuracy`` (always the majority class of
+      train); binary also ``auc`` (score = logit of class 1 minus logit of class 0) -- NaN when
+      valid has one class only;
+    * regression: ``rmse``, ``r2`` (1 - SSE / total sum of squares around the valid mean),
+      ``baseline_r2`` (r2 of always predicting the train mean, ~0 for standardised targets);
+    * decoding: ``mse`` (mean over products and terms), ``baseline_mse`` (always predicting the
+      train all-means vector).
+    Every task also gets ``n`` (validation rows) and ``loss`` (normalised, as in training).
+    Tasks without validation rows get ``{"n": 0}``.
+    """
+    scales = loss_scales(tasks, train)
+    metrics: dict[str, dict] = {}
+    with _inference(model):
+        for spec in tasks:
+            data = valid.get(spec.name)
+            if data is None or len(data) == 0:
+                metrics[spec.name] = {"n": 0}
+                continue
+            n = len(data)
+            batches = _iter_outputs(model, spec.name, data.tokens, np.arange(n), batch_size)
+            kind_metrics = _KIND_METRICS[spec.kind]
+            m, loss_sum = kind_metrics(spec, data, _rows_or_none(train.get(spec.name)), batches, scales[spec.name])
+            metrics[spec.name] = {"n": n, **m, "loss": loss_sum / n}
+    return metrics
+
+
+def _rows_or_none(data: TaskData | None) -> TaskData | None:
+    return data if data is not None and len(data) else None
+
+
+def _classification_metrics(spec: TaskSpec, data: TaskData, tr: TaskData | None, batches: Batches, scale: float):
+    """Accuracy (and AUC for binary) against the train majority class; returns (metrics, loss sum)."""
+    y = np.asarray(data.target, dtype=np.int64)
+    n = len(data)
+    pred = np.zeros(n, dtype=np.int64)
+    score = np.zeros(n, dtype=np.float64)
+    loss_sum = 0.0
+    for idx, o in batches:
+        yt = torch.from_numpy(y[idx]).to(o.device)
+        loss_sum += float(per_sample_loss(spec, o, yt, scale).sum())
+        oc = o.float().cpu()
+        pred[idx] = oc.argmax(dim=1).numpy()
+        if spec.kind == "binary":
+            score[idx] = (oc[:, 1] - oc[:, 0]).double().numpy()
+    majority = int(np.bincount(np.asarray(tr.target, dtype=np.int64), minlength=spec.dim).argmax()) if tr is not None else 0
+    m = {
+        "accuracy": float((pred == y).mean()),
+        "baseline_accuracy": float((y == majority).mean()),
+        "majority_class": majority,
+    }
+    if spec.kind == "binary":
+        m["auc"] = _binary_auc(y, score)
+    return m, loss_sum
+
+
+def _regression_metrics(spec: TaskSpec, data: TaskData, tr: TaskData | None, batches: Batches, scale: float):
+    """RMSE and r2 against the train mean; returns (metrics, loss sum)."""
+    y = np.asarray(data.target, dtype=np.float64)
+    n = len(data)
+    pred = np.zeros(n, dtype=np.float64)
+    for idx, o in batches:
+        pred[idx] = o.float().cpu().numpy().reshape(-1)
+    train_mean = float(np.mean(np.asarray(tr.target, dtype=np.float64))) if tr is not None else 0.0
+    sse = float(((pred - y) ** 2).sum())
+    sst = float(((y - y.mean()) ** 2).sum())
+    sse0 = float(((train_mean - y) ** 2).sum())
+    m = {
+        "rmse": math.sqrt(sse / n),
+        "r2": 1.0 - sse / sst if sst > 0 else float("nan"),
+        "baseline_r2": 1.0 - sse0 / sst if sst > 0 else float("nan"),
+    }
+    return m, sse / scale
+
+
+def _decoding_metrics(spec: TaskSpec, data: TaskData, tr: TaskData | None, batches: Batches, scale: float):
+    """MSE per term against the train all-means vector; returns (metrics, loss sum)."""
+    n = len(data)
+    mean_vec = np.asarray(tr.target.sum(axis=0), dtype=np.float64).ravel() / len(tr) if tr is not None else np.zeros(spec.dim)
+    mean_t = torch.from_numpy(mean_vec.astype(np.float32))
+    sse = 0.0
+    sse0 = 0.0
+    for idx, o in batches:
+        yt = target_batch(spec, data.target, idx, o.device)
+        sse += float(((o - yt) ** 2).sum(dtype=torch.float64))
+        sse0 += float(((mean_t.to(o.device) - yt) ** 2).sum(dtype=torch.float64))
+    m = {"mse": sse / (n * spec.dim), "baseline_mse": sse0 / (n * spec.dim)}
+    return m, sse / scale
+
+
+_KIND_METRICS = {
+    "multiclass": _classification_metrics,
+    "binary": _classification_metrics,
+    "regression": _regression_metrics,
+    "decoding": _decoding_metrics,
+}
+
+
+def _binary_auc(y: np.ndarray, score: np.ndarray) -> float:
+    """Area under the ROC curve of ``score`` for labels ``y`` in {0, 1} (rank formula, ties
+    averaged); NaN when one class is absent."""
+    pos = y == 1
+    n_pos, n_neg = int(pos.sum()), int((~pos).sum())
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    ranks = rankdata(score)
+    return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
