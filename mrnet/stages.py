@@ -278,6 +278,7 @@ def evaluate_embeddings(spark, store, cfg, run) -> dict:
     settings = cfg.evaluate
     embeddings_version = store.version("embeddings")
     embeddings, catalog = store.read("embeddings", version=embeddings_version), store.read("catalog")
+    word_vectors = _model_word_vectors(store, model_version) if "w2v_mean" in settings.baselines else {}
     results = {}
     for name, task in settings.tasks.items():
         if task.column not in catalog.columns:
@@ -289,7 +290,7 @@ def evaluate_embeddings(spark, store, cfg, run) -> dict:
                      name, len(data), data["y"].nunique() if len(data) else 0)
             continue
         log.info("evaluate: %s on %d products", name, len(data))
-        results[name] = run_task(name, task, data, settings)
+        results[name] = run_task(name, task, data, settings, word_vectors)
     overlaps = importance_overlaps(embeddings, catalog, store.read("labels"),
                                    {n: t for n, t in settings.tasks.items() if n in results}, settings)
     universe = (embeddings.filter(F.col("status") == "ok")
@@ -345,6 +346,14 @@ def _neighbour_tables(universe, settings):
                                           np.stack(b.embedding_aligned.to_numpy()), b.title.tolist(),
                                           k=3, sample=5, seed=settings.seed)
     return neighbours, cross
+
+
+def _model_word_vectors(store, model_version: str) -> dict:
+    """{marketplace: the word vectors its group models were trained on} (for the w2v baseline)."""
+    from mrnet.modelstore import group_manifests, load_word_vectors
+
+    paths = {m["marketplace"]: m["word_vectors"]["path"] for m in group_manifests(store.paths, model_version)}
+    return {marketplace: load_word_vectors(path) for marketplace, path in paths.items()}
 
 
 def _training_histories(store, model_version: str) -> dict:

@@ -200,6 +200,43 @@ def test_compare_on_split_matches_a_direct_fit():
     assert set(res["relative_change_pct"]) == {"mrnet_logreg", "mrnet_forest", "tfidf_logreg", "tfidf_forest"}
 
 
+def test_lsa_and_several_dense_representations_match_direct_fits():
+    """LSA-256 is a TruncatedSVD of the training part's TF-IDF; every dense representation passed
+    in is scored like the MRNet one (standardised, then logistic regression)."""
+    from sklearn.decomposition import TruncatedSVD
+
+    v, t, y = _task(n=400, seed=7)
+    noise = np.random.default_rng(1).normal(size=v.shape)
+    train, test = np.arange(300), np.arange(300, 400)
+    res = classifiers.compare_on_split({"mrnet": v, "w2v_mean": noise}, t, y, train, test, "binary",
+                                       classifiers=("logreg",), text=("lsa",))
+    assert set(res["scores"]) == {"mrnet_logreg", "w2v_mean_logreg", "tfidf_logreg", "lsa_logreg"}
+    tokens = [tokenize(x) for x in t]
+    tfidf = TfidfVectorizer(analyzer=lambda x: x, min_df=1)
+    xtr = tfidf.fit_transform([tokens[i] for i in train])
+    svd = TruncatedSVD(n_components=min(256, xtr.shape[1] - 1, len(train) - 1), random_state=0)
+    ztr, zte = svd.fit_transform(xtr), svd.transform(tfidf.transform([tokens[i] for i in test]))
+    model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=1000, random_state=0))
+    model.fit(ztr, y[train])
+    want = roc_auc_score(y[test], model.decision_function(zte))
+    assert res["scores"]["lsa_logreg"]["mean"] == pytest.approx(want, abs=1e-9)
+    assert res["dims"]["lsa"] == svd.n_components and res["dims"]["w2v_mean"] == v.shape[1]
+    assert res["scores"]["mrnet_logreg"]["mean"] > res["scores"]["w2v_mean_logreg"]["mean"] + 0.2
+    table = classifiers.table2_markdown({"task": res})
+    assert "LSA-256 LR" in table and "w2v mean LR" in table and "MRNet LR vs TF-IDF LR" in table
+    with pytest.raises(ValueError, match="text representations"):
+        classifiers.compare_on_split(v, t, y, train, test, "binary", text=("bert",))
+
+
+def test_mean_word_vectors_is_the_mean_of_known_tokens():
+    from mrnet.evaluation.baselines import mean_word_vectors
+    from mrnet.wordvectors import WordVectors
+
+    vectors = WordVectors(["red", "chair"], np.array([[1.0, 0.0], [0.0, 3.0]], np.float32))
+    out = mean_word_vectors(["Red chair", "red unknown", "nothing known"], vectors)
+    np.testing.assert_allclose(out, [[0.5, 1.5], [1.0, 0.0], [0.0, 0.0]])
+
+
 # ----------------------------------------------------------------------------- neighbours
 
 

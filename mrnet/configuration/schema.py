@@ -280,6 +280,9 @@ class EvaluateSettings(Checked):
     projection_points: int = setting(4000, "products in the projection plot", "positive")
     forest_trees: int = setting(50, "trees of the random forests", "positive")
     jobs: int = setting(2, "scikit-learn processes on the driver", "positive")
+    baselines: list[Literal["lsa", "w2v_mean"]] = setting(help="beside MRNet and TF-IDF: lsa (256-d SVD of the fold's "
+                                        "TF-IDF), w2v_mean (mean word vector)",
+                                   factory=lambda: ["lsa", "w2v_mean"])
 
 
 @dataclass

@@ -12,10 +12,13 @@ what the evaluation job gathered for one task: vectors ``(N, d)``, raw titles ``
 
 Conventions:
 
-* Representations are named ``"mrnet"`` (the dense vectors; standardised on the training part
-  before logistic regression, raw for the forest) and ``"tfidf"`` (TF-IDF of the titles with the
-  project tokenizer, fitted on the training part only).  Classifiers are ``"logreg"`` and
-  ``"forest"``; a result key is ``f"{representation}_{classifier}"`` (``"mrnet_logreg"``, ...).
+* Dense representations are passed in: one ``(N, d)`` array (named ``"mrnet"``) or a mapping
+  ``{name: (N, d)}`` (e.g. ``mrnet``, ``mrnet_pg``, ``w2v_mean``); they are standardised on the
+  training part before logistic regression, raw for the forest.  Text representations are
+  fitted on the training part only: ``"tfidf"`` (TF-IDF of the titles with the project
+  tokenizer, always) and optionally ``"lsa"`` (a 256-d TruncatedSVD of that TF-IDF).
+  Classifiers are ``"logreg"`` and ``"forest"``; a result key is
+  ``f"{representation}_{classifier}"`` (``"mrnet_logreg"``, ...).
 * Labels may contain missing values (None / NaN: the label tables are sparse); those rows are
   dropped and counted in the result's ``notes``.
 * Binary tasks: the positive class is the larger of the two labels in sort order (as sklearn
@@ -34,6 +37,7 @@ from typing import Iterable, Literal, Sequence
 
 import numpy as np
 import pandas as pd
+from sklearn.decomposition import TruncatedSVD
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -47,17 +51,33 @@ from mrnet.evaluation.inputs import as_vectors, check_kind, encode_labels, label
 from mrnet.evaluation.markdown import markdown_table
 from mrnet.text import tokenize_many
 
-__all__ = ["REPRESENTATIONS", "CLASSIFIERS", "RESULT_COLUMNS", "LOGREG_PARAMS", "FOREST_PARAMS",
-           "make_classifier", "make_tfidf", "compare_on_task", "compare_on_split",
-           "small_training_data", "table2_markdown"]
+__all__ = ["TEXT_REPRESENTATIONS", "DISPLAY_NAMES", "CLASSIFIERS", "RESULT_COLUMNS", "LOGREG_PARAMS",
+           "FOREST_PARAMS", "result_columns", "dense_representations", "make_classifier",
+           "make_tfidf", "compare_on_task", "compare_on_split", "small_training_data",
+           "table2_markdown"]
 
 Kind = Literal["binary", "multiclass"]
-REPRESENTATIONS = ("mrnet", "tfidf")
+TEXT_REPRESENTATIONS = ("tfidf", "lsa")
 CLASSIFIERS = ("logreg", "forest")
 BASELINE = "tfidf_logreg"
-# (result key, display name) of every representation x classifier, in table and plot order
+LSA_DIM = 256
+# display names, in table and plot order; a representation not named here shows its own name
+DISPLAY_NAMES = {"mrnet": "MRNet", "mrnet_pg": "MRNet group", "w2v_mean": "w2v mean",
+                 "lsa": "LSA-256", "tfidf": "TF-IDF"}
+_CLASSIFIER_NAMES = {"logreg": "LR", "forest": "RF"}
+# (result key, display name) of the paper's columns (kept for callers that want the fixed four)
 RESULT_COLUMNS = (("mrnet_logreg", "MRNet LR"), ("mrnet_forest", "MRNet RF"),
                   ("tfidf_logreg", "TF-IDF LR"), ("tfidf_forest", "TF-IDF RF"))
+
+
+def result_columns(results: Iterable[dict]) -> list[tuple[str, str]]:
+    """(result key, display name) of every representation x classifier present in ``results``
+    (dicts with ``scores``), in :data:`DISPLAY_NAMES` order, then the others by name."""
+    keys = {k for r in results for k in r.get("scores", r.get("curves", {}))}
+    reps = sorted({k.rsplit("_", 1)[0] for k in keys},
+                  key=lambda r: (list(DISPLAY_NAMES).index(r) if r in DISPLAY_NAMES else 99, r))
+    return [(f"{r}_{c}", f"{DISPLAY_NAMES.get(r, r)} {_CLASSIFIER_NAMES[c]}")
+            for r in reps for c in CLASSIFIERS if f"{r}_{c}" in keys]
 LOGREG_PARAMS = {"C": 1.0, "max_iter": 1000}
 FOREST_PARAMS = {"n_estimators": 100, "max_features": "sqrt"}
 
@@ -88,11 +108,11 @@ def make_tfidf() -> TfidfVectorizer:
 
 def make_classifier(name: str, representation: str, seed: int = 0, n_estimators: int | None = None,
                     n_jobs: int = 1):
-    """A fresh estimator: ``logreg`` (lbfgs, :data:`LOGREG_PARAMS`; after a StandardScaler on the
-    dense ``mrnet`` vectors, unscaled on TF-IDF) or ``forest`` (:data:`FOREST_PARAMS`)."""
+    """A fresh estimator: ``logreg`` (lbfgs, :data:`LOGREG_PARAMS`; after a StandardScaler on
+    dense vectors, unscaled on TF-IDF) or ``forest`` (:data:`FOREST_PARAMS`)."""
     if name == "logreg":
         lr = LogisticRegression(random_state=seed, **LOGREG_PARAMS)
-        return make_pipeline(StandardScaler(), lr) if representation == "mrnet" else lr
+        return lr if representation == "tfidf" else make_pipeline(StandardScaler(), lr)
     if name == "forest":
         params = dict(FOREST_PARAMS)
         if n_estimators is not None:
@@ -132,13 +152,19 @@ def _metrics(y_true: np.ndarray, pred: np.ndarray, score, kind: str, notes: list
     return out
 
 
-def _features(rep: str, x: np.ndarray, tokens: list, train: np.ndarray, test: np.ndarray):
-    """``(X_train, X_test, dim)`` of one representation for one split (TF-IDF fitted on train)."""
-    if rep == "mrnet":
+def _features(rep: str, dense: dict, tokens: list, train: np.ndarray, test: np.ndarray, seed: int):
+    """``(X_train, X_test, dim)`` of one representation for one split (text ones fitted on train)."""
+    if rep in dense:
+        x = dense[rep]
         return x[train], x[test], x.shape[1]
     vec = make_tfidf()
     xtr = vec.fit_transform([tokens[i] for i in train])
-    return xtr, vec.transform([tokens[i] for i in test]), len(vec.vocabulary_)
+    xte = vec.transform([tokens[i] for i in test])
+    if rep == "tfidf":
+        return xtr, xte, len(vec.vocabulary_)
+    dim = max(1, min(LSA_DIM, xtr.shape[1] - 1, xtr.shape[0] - 1))
+    svd = TruncatedSVD(n_components=dim, random_state=seed)
+    return svd.fit_transform(xtr), svd.transform(xte), dim
 
 
 def _fit_quietly(model, x, y, notes: list[str], where: str) -> None:
@@ -150,14 +176,14 @@ def _fit_quietly(model, x, y, notes: list[str], where: str) -> None:
         notes.append(f"{where}: logistic regression did not converge")
 
 
-def _run_split(x, tokens, y, train, test, kind, classifiers, seed, n_estimators, n_jobs,
-               notes, where) -> tuple[dict, dict, dict]:
-    """Fit every representation x classifier on one split of ``x`` ``(N, d)`` / ``tokens`` /
-    ``y`` ``(N,)``: ``(metrics, dims, seconds)`` keyed ``rep_clf`` (dims keyed by
-    representation)."""
+def _run_split(dense, tokens, y, train, test, kind, classifiers, seed, n_estimators, n_jobs,
+               notes, where, text=("tfidf",)) -> tuple[dict, dict, dict]:
+    """Fit every representation x classifier on one split of ``dense`` {name: ``(N, d)``} /
+    ``tokens`` / ``y`` ``(N,)``, the ``text`` representations fitted on the split's training
+    part: ``(metrics, dims, seconds)`` keyed ``rep_clf`` (dims keyed by representation)."""
     metrics, dims, seconds = {}, {}, {}
-    for rep in REPRESENTATIONS:
-        xtr, xte, dims[rep] = _features(rep, x, tokens, train, test)
+    for rep in [*dense, *text]:
+        xtr, xte, dims[rep] = _features(rep, dense, tokens, train, test, seed)
         for clf in classifiers:
             key = f"{rep}_{clf}"
             model = make_classifier(clf, rep, seed=seed, n_estimators=n_estimators, n_jobs=n_jobs)
@@ -172,9 +198,8 @@ def _run_split(x, tokens, y, train, test, kind, classifiers, seed, n_estimators,
 def _summarise(per_split: list[dict], primary: str, classifiers: Sequence[str]) -> dict:
     """``{rep_clf: {mean, std, folds, <metric>_mean, <metric>_std}}`` over the splits."""
     scores = {}
-    for rep in REPRESENTATIONS:
-        for clf in classifiers:
-            key = f"{rep}_{clf}"
+    for key in per_split[0]:
+        if key.rsplit("_", 1)[1] in classifiers:
             entry = {}
             for name in per_split[0][key]:
                 vals = np.array([m[key][name] for m in per_split], dtype=np.float64)
@@ -217,18 +242,37 @@ def _result(kind, classes, n, dims, scores, notes, dropped, seconds, **extra) ->
     return out
 
 
+def dense_representations(vectors) -> dict[str, np.ndarray]:
+    """``{name: (N, d) float array}`` from one array (named ``"mrnet"``) or a mapping."""
+    named = vectors if isinstance(vectors, dict) else {"mrnet": vectors}
+    out = {name: as_vectors(x) for name, x in named.items()}
+    if len({x.shape[0] for x in out.values()}) > 1:
+        raise ValueError(f"dense representations differ in length: { {k: v.shape for k, v in out.items()} }")
+    if bad := [name for name in out if name in TEXT_REPRESENTATIONS]:
+        raise ValueError(f"{bad} are fitted from the titles, not passed in")
+    return out
+
+
+def _check_text(text: Sequence[str]) -> tuple[str, ...]:
+    text = tuple(dict.fromkeys(("tfidf", *text)))
+    if bad := [t for t in text if t not in TEXT_REPRESENTATIONS]:
+        raise ValueError(f"text representations must be among {TEXT_REPRESENTATIONS}, got {bad}")
+    return text
+
+
 def _prepare(vectors, titles, y, kind, min_count):
-    """Validated, label-filtered inputs: ``(x (M, d), tokens (M lists), y_enc (M,), classes,
-    notes, dropped)``."""
-    x = as_vectors(vectors)
+    """Validated, label-filtered inputs: ``(dense {name: (M, d)}, tokens (M lists), y_enc (M,),
+    classes, notes, dropped)``."""
+    dense = dense_representations(vectors)
+    n = next(iter(dense.values())).shape[0]
     titles = list(titles)
     y = np.asarray(y, dtype=object)
-    if not len(titles) == len(y) == x.shape[0]:
-        raise ValueError(f"vectors, titles and y differ in length: {x.shape[0]}, {len(titles)}, {len(y)}")
+    if not len(titles) == len(y) == n:
+        raise ValueError(f"vectors, titles and y differ in length: {n}, {len(titles)}, {len(y)}")
     notes: list[str] = []
     rows, y_enc, classes, dropped = encode_labels(y, kind, min_count, notes)
     tokens = tokenize_many([titles[i] for i in rows])
-    return x[rows], tokens, y_enc, classes, notes, dropped
+    return {k: x[rows] for k, x in dense.items()}, tokens, y_enc, classes, notes, dropped
 
 
 # ----------------------------------------------------------------------------- Table 2
@@ -236,7 +280,7 @@ def _prepare(vectors, titles, y, kind, min_count):
 
 def compare_on_task(vectors, titles: Sequence[str], y, kind: Kind, folds: int = 5, seed: int = 0,
                     classifiers: Sequence[str] = CLASSIFIERS, n_estimators: int | None = None,
-                    n_jobs: int = 1) -> dict:
+                    n_jobs: int = 1, text: Sequence[str] = ("tfidf",)) -> dict:
     """One row of the paper's Table 2: stratified ``folds``-fold CV (shuffled, ``seed``) of each
     classifier on the MRNet vectors ``(N, d)`` and on TF-IDF of ``titles`` ``(N,)`` (fitted per
     training fold), labels ``y`` ``(N,)``.  Classes with fewer than ``folds`` examples are
@@ -253,24 +297,26 @@ def compare_on_task(vectors, titles: Sequence[str], y, kind: Kind, folds: int = 
     classifiers = _check_classifiers(classifiers)
     if folds < 2:
         raise ValueError("folds must be >= 2")
-    x, tokens, y_enc, classes, notes, dropped = _prepare(vectors, titles, y, kind, folds)
+    text = _check_text(text)
+    dense, tokens, y_enc, classes, notes, dropped = _prepare(vectors, titles, y, kind, folds)
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     per_fold, vocab, seconds = [], [], {}
     for f, (train, test) in enumerate(cv.split(np.zeros(len(y_enc)), y_enc)):
-        m, dims, secs = _run_split(x, tokens, y_enc, train, test, kind, classifiers, seed,
-                                   n_estimators, n_jobs, notes, f"fold {f}")
+        m, dims, secs = _run_split(dense, tokens, y_enc, train, test, kind, classifiers, seed,
+                                   n_estimators, n_jobs, notes, f"fold {f}", text)
         per_fold.append(m)
         vocab.append(dims["tfidf"])
         for k, s in secs.items():
             seconds[k] = seconds.get(k, 0.0) + s
-    dims = {"mrnet": x.shape[1], "tfidf": int(round(np.mean(vocab))), "tfidf_per_fold": vocab}
+    dims = {**dims, "tfidf": int(round(np.mean(vocab))), "tfidf_per_fold": vocab}
     return _result(kind, classes, len(y_enc), dims, _summarise(per_fold, _primary_metric(kind), classifiers),
                    notes, dropped, seconds, folds=folds, seed=seed)
 
 
 def compare_on_split(vectors, titles: Sequence[str], y, train_idx, test_idx, kind: Kind = "binary",
                      classifiers: Sequence[str] = CLASSIFIERS, seed: int = 0,
-                     n_estimators: int | None = None, n_jobs: int = 1) -> dict:
+                     n_estimators: int | None = None, n_jobs: int = 1,
+                     text: Sequence[str] = ("tfidf",)) -> dict:
     """Table-2 comparison on one fixed split (e.g. from
     :func:`mrnet.evaluation.unseen.unseen_population_split`): every representation x classifier
     trained on the positions ``train_idx`` (TF-IDF fitted there) and scored on ``test_idx``.
@@ -278,7 +324,8 @@ def compare_on_split(vectors, titles: Sequence[str], y, train_idx, test_idx, kin
     n_test and test_class_counts; a test set with one class gives NaN AUC and a note."""
     check_kind(kind)
     classifiers = _check_classifiers(classifiers)
-    x = as_vectors(vectors)
+    text = _check_text(text)
+    dense = dense_representations(vectors)
     titles = list(titles)
     y = np.asarray(y, dtype=object)
     train_idx, test_idx = np.asarray(train_idx, dtype=np.int64), np.asarray(test_idx, dtype=np.int64)
@@ -292,9 +339,9 @@ def compare_on_split(vectors, titles: Sequence[str], y, train_idx, test_idx, kin
         raise ValueError("the training part needs at least 2 classes")
     both = both[rows]
     tokens = tokenize_many([titles[i] for i in both])
-    m, dims, seconds = _run_split(x[both], tokens, y_enc, np.flatnonzero(is_train),
-                                  np.flatnonzero(~is_train), kind, classifiers, seed, n_estimators,
-                                  n_jobs, notes, "split")
+    m, dims, seconds = _run_split({k: x[both] for k, x in dense.items()}, tokens, y_enc,
+                                  np.flatnonzero(is_train), np.flatnonzero(~is_train), kind,
+                                  classifiers, seed, n_estimators, n_jobs, notes, "split", text)
     return _result(kind, classes, len(both), dims, _summarise([m], _primary_metric(kind), classifiers),
                    notes, dropped, seconds, folds=1, seed=seed, n_train=int(is_train.sum()),
                    n_test=int((~is_train).sum()), test_class_counts=label_counts(classes[y_enc[~is_train]]))
@@ -321,7 +368,8 @@ def _stratified_sample(pool: np.ndarray, y: np.ndarray, n: int, rng: np.random.G
 def small_training_data(vectors, titles: Sequence[str], y, kind: Kind,
                         n_train: Sequence[int] = (50, 100, 200, 500), repeats: int = 5, seed: int = 0,
                         test_fraction: float = 0.3, classifiers: Sequence[str] = ("logreg",),
-                        n_estimators: int | None = None, n_jobs: int = 1) -> dict:
+                        n_estimators: int | None = None, n_jobs: int = 1,
+                        text: Sequence[str] = ("tfidf",)) -> dict:
     """The "ingestible" protocol on vectors ``(N, d)``, titles and labels ``(N,)``: a fixed
     stratified held-out test set (``test_fraction``), and for each ``n`` in ``n_train``
     ``repeats`` stratified training subsets of ``n`` products from the rest; each representation
@@ -334,7 +382,8 @@ def small_training_data(vectors, titles: Sequence[str], y, kind: Kind,
     """
     check_kind(kind)
     classifiers = _check_classifiers(classifiers)
-    x, tokens, y_enc, classes, notes, dropped = _prepare(vectors, titles, y, kind, 2)
+    text = _check_text(text)
+    dense, tokens, y_enc, classes, notes, dropped = _prepare(vectors, titles, y, kind, 2)
     pool, test = train_test_split(np.arange(len(y_enc)), test_size=test_fraction, stratify=y_enc,
                                   random_state=seed)
     rng = np.random.default_rng(seed)
@@ -349,8 +398,8 @@ def small_training_data(vectors, titles: Sequence[str], y, kind: Kind,
             if len(np.unique(y_enc[sub])) < 2:
                 notes.append(f"n_train={n} repeat {r} skipped: one class only")
                 continue
-            m, _, _ = _run_split(x, tokens, y_enc, sub, test, kind, classifiers, seed, n_estimators,
-                                 n_jobs, notes, f"n={n} repeat {r}")
+            m, _, _ = _run_split(dense, tokens, y_enc, sub, test, kind, classifiers, seed, n_estimators,
+                                 n_jobs, notes, f"n={n} repeat {r}", text)
             runs += [{"n": n, "repeat": r, "key": k, "score": v[primary]} for k, v in m.items()]
     return {"kind": kind, "metric": primary,
             "n_test": len(test), "n_pool": len(pool), "curves": _curves(runs),
@@ -384,13 +433,14 @@ def _pct(v) -> str:
     return "–" if v is None or not math.isfinite(v) else f"{v:+.2f}%"
 
 
-def _table2_row(task: str, res: dict) -> list[str]:
+def _table2_row(task: str, res: dict, columns: list[tuple[str, str]]) -> list[str]:
     folds = int(res.get("folds", 1))
     scores, rel = res["scores"], res.get("relative_change_pct", {})
     metric = res["metric"] + (f" ({folds}-fold CV)" if folds > 1 else " (fixed split)")
-    row = [task, metric, str(res["n"]), f"{res['dims']['mrnet']} / {res['dims']['tfidf']}"]
-    row += [_cell(scores.get(key), folds) for key, _ in RESULT_COLUMNS]
-    row += [_pct(rel.get(key)) for key, _ in RESULT_COLUMNS if key != BASELINE]
+    dense = "+".join(str(d) for r, d in res["dims"].items() if r not in (*TEXT_REPRESENTATIONS, "tfidf_per_fold"))
+    row = [task, metric, str(res["n"]), f"{dense} / {res['dims']['tfidf']}"]
+    row += [_cell(scores.get(key), folds) for key, _ in columns]
+    row += [_pct(rel.get(key)) for key, _ in columns if key.startswith("mrnet")]
     return row
 
 
@@ -399,9 +449,10 @@ def table2_markdown(results: dict[str, dict]) -> str:
     task, metric, N, dims (MRNet / TF-IDF), the mean (± std over folds) of each representation x
     classifier, and the change of each relative to TF-IDF + LR in percent.  Notes (dropped
     classes, non-convergence, ...) follow the table."""
-    head = (["Task", "Metric", "N", "Dims (MRNet / TF-IDF)"] + [name for _, name in RESULT_COLUMNS]
-            + [f"{name} vs TF-IDF LR" for key, name in RESULT_COLUMNS if key != BASELINE])
-    rows = [_table2_row(task, res) for task, res in results.items()]
+    columns = result_columns(results.values())
+    head = (["Task", "Metric", "N", "Dims (dense / TF-IDF)"] + [name for _, name in columns]
+            + [f"{name} vs TF-IDF LR" for key, name in columns if key.startswith("mrnet")])
+    rows = [_table2_row(task, res, columns) for task, res in results.items()]
     lines = [markdown_table(head, rows, right_aligned=range(3, len(head)))]
     footnotes = [f"- {task}: {note}" for task, res in results.items()
                  for note in dict.fromkeys(res.get("notes", []))]

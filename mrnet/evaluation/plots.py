@@ -22,7 +22,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from mrnet.evaluation.classifiers import RESULT_COLUMNS
+from mrnet.evaluation.classifiers import result_columns
 
 __all__ = ["table2_bars", "projection", "training_curves", "small_data_curve"]
 
@@ -50,7 +50,7 @@ def table2_bars(results: dict[str, dict], path) -> str:
     """Grouped bars: one group per task (labelled with its metric), one bar per representation
     x classifier (mean, whiskers = std over folds)."""
     tasks = list(results)
-    series = [(k, n) for k, n in RESULT_COLUMNS if any(k in r["scores"] for r in results.values())]
+    series = result_columns(results.values())
     fig = _figure(max(6.0, 1.6 * len(tasks) + 2), 4.5)
     ax = fig.add_subplot(1, 1, 1)
     width = 0.8 / max(len(series), 1)
@@ -179,7 +179,7 @@ def small_data_curve(result: dict, path, title: str = "Small training data") -> 
     :func:`mrnet.evaluation.classifiers.small_training_data` result."""
     fig = _figure(7.0, 4.8)
     ax = fig.add_subplot(1, 1, 1)
-    names = dict(RESULT_COLUMNS)
+    names = dict(result_columns([result]))
     for key, curve in result["curves"].items():
         n = np.asarray(curve["n"], dtype=float)
         mean, std = np.asarray(curve["mean"], dtype=float), np.asarray(curve["std"], dtype=float)

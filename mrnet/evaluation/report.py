@@ -17,8 +17,9 @@ from pyspark.sql import functions as F
 
 from mrnet.configuration.schema import EvalTaskConf, EvaluateSettings
 from mrnet.evaluation import plots
-from mrnet.evaluation.classifiers import (compare_on_split, compare_on_task, small_training_data,
-                                          table2_markdown)
+from mrnet.evaluation.baselines import mean_word_vectors
+from mrnet.evaluation.classifiers import (TEXT_REPRESENTATIONS, compare_on_split, compare_on_task,
+                                          small_training_data, table2_markdown)
 from mrnet.evaluation.importance import importance_overlap
 from mrnet.evaluation.markdown import frame_markdown, markdown_table
 from mrnet.evaluation.neighbours import neighbour_markdown
@@ -38,10 +39,13 @@ _CROSS_CELL_CHARS = 80
 
 
 def task_sample(embeddings: DataFrame, catalog: DataFrame, task: EvalTaskConf, sample: int) -> pd.DataFrame:
-    """(title, product_group, marketplace, vector, y) of at most ``sample`` labelled products."""
+    """(title, product_group, marketplace, vector, embedding, embedding_pg, y) of at most
+    ``sample`` labelled products; ``vector`` is the task scope's column (the group vector
+    within a group, the PG-agnostic one across groups)."""
     vector = "embedding_pg" if task.scope == "group" else "embedding"
     rows = (embeddings.filter(F.col("status") == "ok")
-            .select("marketplace", "product_group", "product_id", F.col(vector).alias("vector"))
+            .select("marketplace", "product_group", "product_id", F.col(vector).alias("vector"),
+                    "embedding", "embedding_pg")
             .join(catalog.select("marketplace", "product_id", "title", F.col(task.column).alias("y")),
                   ["marketplace", "product_id"])
             .filter(F.col("y").isNotNull() & F.col("vector").isNotNull()))
@@ -53,12 +57,33 @@ def task_sample(embeddings: DataFrame, catalog: DataFrame, task: EvalTaskConf, s
     return ordered.orderBy("_h").limit(sample).drop("_h").toPandas()   # a bounded sample
 
 
-def run_task(name: str, task: EvalTaskConf, data: pd.DataFrame, settings: EvaluateSettings) -> dict:
-    """The task's protocol (``cv``, ``small_data`` or ``unseen``) on a :func:`task_sample`."""
-    x = np.stack(data["vector"].to_numpy()).astype(np.float32)
+def representations(data: pd.DataFrame, word_vectors: dict | None = None,
+                    baselines: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
+    """The dense representations of a :func:`task_sample`: both MRNet columns (a column with a
+    null in the sample is left out) and, if asked, the mean word vectors of each marketplace."""
+    dense = {}
+    for name, column in (("mrnet", "embedding"), ("mrnet_pg", "embedding_pg")):
+        if data[column].notna().all():
+            dense[name] = np.stack(data[column].to_numpy()).astype(np.float32)
+    if "w2v_mean" in baselines and word_vectors:
+        w2v = np.zeros((len(data), next(iter(word_vectors.values())).dim), np.float32)
+        for marketplace, rows in data.groupby("marketplace").indices.items():
+            if marketplace in word_vectors:
+                w2v[rows] = mean_word_vectors(data["title"].iloc[rows].tolist(), word_vectors[marketplace])
+        dense["w2v_mean"] = w2v
+    return dense
+
+
+def run_task(name: str, task: EvalTaskConf, data: pd.DataFrame, settings: EvaluateSettings,
+             word_vectors: dict | None = None) -> dict:
+    """The task's protocol (``cv``, ``small_data`` or ``unseen``) on a :func:`task_sample`, with
+    the baselines of ``settings.baselines`` beside both MRNet columns."""
+    x = representations(data, word_vectors, tuple(settings.baselines))
     y = data["y"].astype(str).to_numpy()
     titles = data["title"].tolist()
-    forest = {"n_estimators": settings.forest_trees, "n_jobs": settings.jobs, "seed": settings.seed}
+    text = tuple(b for b in settings.baselines if b in TEXT_REPRESENTATIONS)
+    forest = {"n_estimators": settings.forest_trees, "n_jobs": settings.jobs, "seed": settings.seed,
+              "text": text}
     if task.protocol == "small_data":
         result = small_training_data(x, titles, y, task.kind, **forest)
         result["cv"] = compare_on_task(x, titles, y, task.kind, folds=settings.folds, **forest)
