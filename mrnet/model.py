@@ -9,7 +9,9 @@ padding, D = word-vector size, H = ``hidden`` units per LSTM direction)::
     word_vectors  (V+1, D) float32, row 0 = all-zero padding row (token id 0 is padding)
     tokens        (B, T)   int64, right-padded with 0
     lengths       (B,)     int64, every length >= 1
-    embedding     (B, 2H)  float32 = [last forward state ; last backward state]
+    embedding     (B, 2H)  float32 = [last forward state ; last backward state]  (pooling "last",
+                           the paper's), or the mean of the BiLSTM outputs over the real tokens
+                           (pooling "mean")
     head output   (B, dim) float32 (logits, a scalar, or the decoded TF-IDF vector)
 """
 
@@ -23,7 +25,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 __all__ = [
     "TASK_KINDS",
@@ -35,6 +37,8 @@ __all__ = [
 
 #: The four kinds of training task of the paper's Table 1.
 TASK_KINDS = ("multiclass", "binary", "regression", "decoding")
+#: How the BiLSTM states become the product embedding.
+POOLINGS = ("last", "mean")
 
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # prefix of the frozen word-vector table in ``state_dict()``; never part of the stored weights
@@ -102,8 +106,12 @@ class MRNet(nn.Module):
     ``heads`` (``nn.ModuleDict`` of ``Linear(2H, dim)``, one per task name).
     """
 
-    def __init__(self, word_vectors: torch.Tensor | np.ndarray, tasks: Sequence[TaskSpec], hidden: int = 64):
+    def __init__(self, word_vectors: torch.Tensor | np.ndarray, tasks: Sequence[TaskSpec], hidden: int = 64,
+                 pooling: str = "last"):
         super().__init__()
+        if pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
+        self.pooling = pooling
         wv = _as_word_vector_tensor(word_vectors)
         tasks = list(tasks)
         if not tasks:
@@ -170,8 +178,11 @@ class MRNet(nn.Module):
             raise ValueError("every length must be in [1, T]; filter out empty titles before encoding")
         x = self.embedding(tokens.to(self.device, torch.int64))  # (B, T, D)
         packed = pack_padded_sequence(x, lengths_cpu, batch_first=True, enforce_sorted=False)
-        _, (h_n, _) = self.lstm(packed)  # h_n: (2, B, H), already back in input order
-        return torch.cat([h_n[0], h_n[1]], dim=1)  # (B, 2H)
+        outputs, (h_n, _) = self.lstm(packed)  # h_n: (2, B, H), already back in input order
+        if self.pooling == "last":
+            return torch.cat([h_n[0], h_n[1]], dim=1)  # (B, 2H)
+        padded, _ = pad_packed_sequence(outputs, batch_first=True)  # (B, T', 2H), zeros past each length
+        return padded.sum(dim=1) / lengths_cpu.to(padded.device, padded.dtype).unsqueeze(1)
 
     def head(self, embedding: torch.Tensor, task: str) -> torch.Tensor:
         """Apply one task head to embeddings (B, 2H) -> (B, dim)."""
@@ -224,12 +235,13 @@ class MRNet(nn.Module):
         tasks: Sequence[TaskSpec],
         hidden: int,
         state_dict: Mapping[str, torch.Tensor],
+        pooling: str = "last",
     ) -> "MRNet":
         """Rebuild a model from word vectors (V+1, D) and :meth:`state_for_store` weights.
 
         Returns the model in eval mode on the CPU.
         """
-        model = cls(word_vectors, tasks, hidden=hidden)
+        model = cls(word_vectors, tasks, hidden=hidden, pooling=pooling)
         model.load_store_state(state_dict)
         return model.eval()
 

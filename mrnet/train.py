@@ -8,6 +8,7 @@ on clusters with GPUs, asks one GPU per task through a stage-level ResourceProfi
 from __future__ import annotations
 
 import hashlib
+import math
 import json
 import logging
 import time
@@ -53,7 +54,8 @@ def train_one_group(job: GroupJob, device: str = "cpu") -> dict:
     started = time.time()
     vectors = WordVectors.load(job.word_vectors_path)
     data = _group_data(job, paths, vectors)
-    settings = _train_settings(job.settings, device)
+    settings = group_budget(_train_settings(job.settings, device),
+                            {name: len(task) for name, task in data.train.items()})
     checkpoints = Path(paths.checkpoints(job.model_version, job.marketplace, job.product_group))
     prefix = f"[{job.marketplace}/{job.product_group}]"
     result = train_group(data.tasks, data.train, data.valid, vectors.embedding_matrix(), settings,
@@ -78,11 +80,27 @@ def _train_settings(conf: dict, device: str) -> TrainSettings:
     return replace(TrainSettings(**conf), device=device)
 
 
+def group_budget(settings: TrainSettings, train_rows: dict[str, int]) -> TrainSettings:
+    """The steps a group trains for: ``epochs`` passes over each task's labelled training
+    products (alternating: one task per step, so the passes add up over the tasks), capped by
+    ``max_steps``; evaluations and checkpoints at least ten times over the budget, so early
+    stopping can act on a small group. ``epochs: 0`` keeps the paper's fixed ``max_steps``."""
+    if not settings.epochs:
+        return settings
+    per_task = [math.ceil(settings.epochs * n / settings.batch_size) for n in train_rows.values()]
+    steps = max(per_task, default=1) if settings.mode == "joint" else sum(per_task)
+    steps = max(1, min(steps, settings.max_steps) if settings.max_steps else steps)
+    every = max(10, min(settings.eval_every, steps // 10))
+    return replace(settings, max_steps=steps, eval_every=every,
+                   checkpoint_every=max(every, min(settings.checkpoint_every, steps // 4)))
+
+
 def _manifest(job: GroupJob, vectors: WordVectors, data, result, settings, seconds: float) -> dict:
     return {
         "model_version": job.model_version, "marketplace": job.marketplace,
         "product_group": job.product_group,
-        "dims": {"word": vectors.dim, "hidden": settings.hidden, "embedding": 2 * settings.hidden},
+        "dims": {"word": vectors.dim, "hidden": settings.hidden, "embedding": 2 * settings.hidden,
+                 "pooling": settings.pooling},
         "tasks": [{**t.to_json(), **data.task_info[t.name]} for t in data.tasks],
         "word_vectors": {"path": job.word_vectors_path, "checksum": vectors.checksum(),
                          "words": len(vectors.vocab)},
@@ -90,7 +108,8 @@ def _manifest(job: GroupJob, vectors: WordVectors, data, result, settings, secon
         "metrics": result.metrics,
         "training": {"seconds": round(seconds, 1), "steps": result.steps,
                      "samples_per_second": round(result.samples_per_second),
-                     "device": settings.device, "best_step": result.best_step,
+                     "device": settings.device, "budget_steps": settings.max_steps,
+                     "best_step": result.best_step,
                      "stopped_early": result.stopped_early, "resumed_from": result.resumed_from,
                      "train_rows": {k: len(v) for k, v in data.train.items()},
                      "dropped_no_known_tokens": data.dropped_no_tokens},

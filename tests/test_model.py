@@ -81,6 +81,20 @@ def test_embedding_halves_are_last_forward_and_backward_states(model):
     torch.testing.assert_close(emb[0, H:], out[0, 0, H:])
 
 
+def test_mean_pooling_is_the_mean_of_the_outputs_and_padding_invariant():
+    torch.manual_seed(0)
+    mean_model = MRNet(_word_vectors(), TASKS, hidden=H, pooling="mean").eval()
+    title = np.array([4, 8, 15, 16], dtype=np.int32)
+    tokens, lengths = pad_batch([title])
+    out, _ = mean_model.lstm(mean_model.embedding(tokens))        # (1, T, 2H), no padding
+    alone = mean_model.encode(tokens, lengths)
+    torch.testing.assert_close(alone[0], out[0].mean(dim=0))
+    batch = _titles(5, seed=3, lo=6, hi=12) + [title]                # heavily padded in the batch
+    torch.testing.assert_close(mean_model.encode(*pad_batch(batch))[-1:], alone, rtol=0, atol=1e-6)
+    with pytest.raises(ValueError, match="pooling"):
+        MRNet(_word_vectors(), TASKS, hidden=H, pooling="max")
+
+
 def test_encode_rejects_empty_lengths(model):
     tokens = torch.tensor([[1, 2], [0, 0]])
     with pytest.raises(ValueError):

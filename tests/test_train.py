@@ -75,7 +75,7 @@ def test_train_one_group_store_round_trip_and_checksum_refusal(pipeline, tmp_pat
     manifest = train_one_group(job)
     folder = Path(store.paths.group_model("mv-test", "fr", "kitchen"))
     assert read_manifest(folder) == json.loads(json.dumps(manifest))
-    assert manifest["dims"] == {"word": 32, "hidden": 16, "embedding": 32}
+    assert manifest["dims"] == {"word": 32, "hidden": 16, "embedding": 32, "pooling": cfg.train.pooling}
     assert manifest["inputs"]["labels"] == store.version("labels")
     assert {"accuracy", "baseline_accuracy"} <= set(manifest["metrics"]["color"])
     vectors = WordVectors.load(job.word_vectors_path)
@@ -126,3 +126,21 @@ def test_gpu_profile_only_where_executors_have_gpus(spark):
         assert profile.taskResources["gpu"].amount == 1.0
     finally:
         spark.conf.unset("spark.executor.resource.gpu.amount")
+
+
+def test_group_budget_follows_the_group_size():
+    from dataclasses import replace
+
+    from mrnet.configuration.schema import TrainSettings
+    from mrnet.train import group_budget
+
+    paper = TrainSettings(max_steps=1500)
+    assert group_budget(paper, {"a": 10_000}) == paper                   # epochs 0: fixed steps
+    by_data = replace(paper, epochs=2.0, max_steps=0, batch_size=100)
+    small = group_budget(by_data, {"color": 300, "tfidf": 450})
+    assert small.max_steps == 6 + 9 and small.eval_every == 10           # 2 passes over each task
+    large = group_budget(by_data, {"color": 30_000, "tfidf": 45_000})
+    assert large.max_steps == 1500 and large.eval_every == 150 and large.checkpoint_every == 250
+    assert group_budget(replace(by_data, max_steps=1000), {"color": 300_000}).max_steps == 1000
+    joint = group_budget(replace(by_data, mode="joint"), {"color": 300, "tfidf": 450})
+    assert joint.max_steps == 9                                          # passes over products

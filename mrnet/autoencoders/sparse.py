@@ -237,6 +237,7 @@ def sparse_ae_loss(
     rho: float = 0.05,
     beta: float = 3.0,
     weight_decay: float = 1e-4,
+    off_block_weight: float = 1.0,
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """Ng's sparse-autoencoder objective on one batch::
 
@@ -247,13 +248,15 @@ def sparse_ae_loss(
     ``rho_hat_j`` is unit j's mean activation over the batch (the minibatch estimate of Ng's
     full-data average, so batches should not be tiny).  The reconstruction is against the full
     G*128 target, computed exactly without materialising it (see the module doc).
+    ``off_block_weight`` scales the error on the zeros of the other blocks (1: the paper's
+    objective; below 1 lets each group keep more of its own vector in the shared units).
     Returns ``(total, parts)``; ``parts`` are detached 0-d tensors: reconstruction, kl, l2,
     mean_activation.
     """
     g = g.to(device=x.device, dtype=torch.long)
     h = model.encode(x, g)
-    sse, _, _ = model.reconstruction_sse(x, g, h=h)
-    reconstruction = 0.5 * sse.mean()
+    _, in_block, off_block = model.reconstruction_sse(x, g, h=h)
+    reconstruction = 0.5 * (in_block + off_block_weight * off_block).mean()
     rho_hat = h.mean(0)
     kl = beta * kl_sparsity(rho, rho_hat)
     l2 = 0.5 * weight_decay * ((model.W1 * model.W1).sum() + (model.W2 * model.W2).sum())
@@ -318,7 +321,8 @@ def train_sparse_ae(
             n_batches = n_rows = 0
             for x, g in _iter_batches(batches, device):
                 opt.zero_grad(set_to_none=True)
-                total, parts = sparse_ae_loss(model, x, g, s.rho, s.beta, s.weight_decay)
+                total, parts = sparse_ae_loss(model, x, g, s.rho, s.beta, s.weight_decay,
+                                              s.off_block_weight)
                 total.backward()
                 opt.step()
                 sums["loss"] += total.detach()

@@ -203,6 +203,10 @@ class TrainSettings(Checked):
     valid_max_per_task: int | None = setting(
         20_000, "validation rows per task in the early-stopping score (null: all)", "positive")
     device: str = setting("cpu", "torch device; the train job sets the GPU Spark gave the task")
+    pooling: Literal["last", "mean"] = setting(
+        "last", "embedding = last BiLSTM states (the paper) or their mean over the title")
+    epochs: float = setting(0.0, "budget per group: passes over each task's labelled training "
+                                 "products (0: max_steps alone; else max_steps caps it)", "non_negative")
     groups: list[str] = setting(help="groups to train, NAME (every marketplace) or MP/NAME ([]: all)",
                                 factory=list)
 
@@ -219,6 +223,8 @@ class AgnosticSettings(Checked):
     epochs: int = setting(60, "passes over the sample", "positive")
     batch_size: int = setting(512, ">= hidden keeps the exact reconstruction term cheap", "positive")
     max_per_group: int = setting(500_000, "balanced sample per (marketplace, group)", "positive")
+    off_block_weight: float = setting(1.0, "weight of the error on the other groups' zero blocks "
+                                           "(1: the paper's objective)", "non_negative")
     seed: int = setting(0, "seed of weights and batch order")
     threads: int = setting(1, "torch threads", "positive")
     device: str = setting("cpu", "torch device")

@@ -41,5 +41,6 @@ def load_group_model(folder: str | Path, word_vectors: "WordVectors") -> tuple[M
             f"{manifest['word_vectors']['path']})")
     tasks = [TaskSpec.from_json(t) for t in manifest["tasks"]]
     state = load_tensors(read_file(folder, WEIGHTS, manifest))
-    model = MRNet.from_store(word_vectors.embedding_matrix(), tasks, manifest["dims"]["hidden"], state)
+    model = MRNet.from_store(word_vectors.embedding_matrix(), tasks, manifest["dims"]["hidden"], state,
+                             pooling=manifest["dims"].get("pooling", "last"))
     return model, manifest

@@ -175,7 +175,7 @@ def _prepare(tasks, train, valid, word_vectors, settings: TrainSettings, checkpo
     """Seeded model with heads at their baselines, on ``settings.device``, and its optimisers."""
     torch.manual_seed(int(settings.seed))
     device = torch.device(settings.device)
-    model = MRNet(word_vectors, tasks, hidden=settings.hidden).to(device)
+    model = MRNet(word_vectors, tasks, hidden=settings.hidden, pooling=settings.pooling).to(device)
     init_heads_to_baseline(model, tasks, train)
     model.train()
     opts: dict[str, torch.optim.Optimizer] = {"encoder": torch.optim.Adam(model.encoder_parameters(), lr=settings.lr)}
