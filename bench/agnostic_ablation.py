@@ -32,6 +32,7 @@ def main() -> None:
     parser.add_argument("--marketplace", default=None, help="default: the largest")
     parser.add_argument("--variant", action="append", nargs="+", metavar="NAME: KEY=VALUE",
                         help="a name ending in ':' then agnostic.* overrides (repeatable)")
+    parser.add_argument("--tasks", default=None, help="comma-separated evaluate tasks (default: all)")
     parser.add_argument("--out", default=None, help="write the results as JSON here")
     args = parser.parse_args()
     cfg = load_config(PipelineConfig, catalog=args.catalog)
@@ -46,6 +47,8 @@ def main() -> None:
         settings = load_config(PipelineConfig, catalog=args.catalog, overrides=overrides).agnostic
         agnostic, seconds = _train_and_embed(data, settings, 2 * cfg.train.hidden)
         for task_name, task in cfg.evaluate.tasks.items():
+            if args.tasks and task_name not in args.tasks.split(","):
+                continue
             result = _score_task(data, agnostic, task, cfg.evaluate.seed)
             if result:
                 rows.append({"variant": name, "overrides": " ".join(overrides), "task": task_name,
@@ -86,7 +89,7 @@ def _score_task(data, agnostic, task, seed) -> dict | None:
     pg = np.stack(rows.embedding_pg.to_numpy())
     res = compare_on_task({"mrnet": agnostic[idx], "mrnet_pg": pg}, rows.title.tolist(),
                           rows[task.column].astype(str).to_numpy(), task.kind, folds=5, seed=seed,
-                          classifiers=("logreg",))
+                          classifiers=("logreg",), text=("lsa",))
     out = {k: round(v["mean"], 4) for k, v in res["scores"].items()}
     out["n"] = res["n"]
     out["neighbour_agreement@10"] = _neighbour_agreement(rows, agnostic[idx], pg)

@@ -185,8 +185,12 @@ def model_version_for(settings: TrainSettings, versions: dict, checksums: dict) 
     """Derived from the inputs and settings, so a re-run of the same inputs resumes its version."""
     if settings.model_version:
         return settings.model_version
-    # where it runs and which groups this run trains do not change what a group's model is
-    identity = {k: v for k, v in asdict(settings).items() if k not in ("device", "groups")}
+    # Where it runs and which groups this run trains do not change what a group's model is, and
+    # only values that differ from the defaults count, so a setting added later (at its
+    # default) keeps the versions of earlier runs, and their checkpoints, valid.
+    defaults = asdict(TrainSettings())
+    identity = {k: v for k, v in asdict(settings).items()
+                if k not in ("device", "groups") and v != defaults[k]}
     key = json.dumps([identity, versions, checksums], sort_keys=True)
     return f"mv-l{versions['labels']}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
 
