@@ -67,3 +67,17 @@ def test_resolved_config_round_trips_through_yaml(tmp_path):
     data = yaml.safe_load(dump_yaml(cfg))
     assert data["synthetic"]["rows"] == 99
     assert data["catalog"]["attributes"]["price"] == {"expr": "price", "type": "number"}
+
+
+def test_an_unset_environment_variable_without_default_names_the_key(tmp_path, monkeypatch):
+    conf = tmp_path / "conf"
+    (conf / "base").mkdir(parents=True)
+    (conf / "local").mkdir()
+    (conf / "base" / "catalog.yaml").write_text(
+        "catalog:\n  name: x\n  format: csv\n  path: ${MRNET_TEST_UNSET}/data.csv\n"
+        "  columns: {product_id: a, marketplace: b, product_group: c, title: d}\n")
+    monkeypatch.delenv("MRNET_TEST_UNSET", raising=False)
+    with pytest.raises(ConfigError, match=r"catalog.path: environment variable MRNET_TEST_UNSET"):
+        load_config(PipelineConfig, conf_dir=conf)
+    monkeypatch.setenv("MRNET_TEST_UNSET", "/data")
+    assert load_config(PipelineConfig, conf_dir=conf).catalog.path == "/data/data.csv"

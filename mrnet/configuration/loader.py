@@ -128,14 +128,26 @@ def _split_key(key: str) -> list[str]:
     return key.split(".")
 
 
-def _interpolate(value: Any) -> Any:
+def _interpolate(value: Any, key: str = "") -> Any:
+    """``${VAR}`` / ``${VAR:default}`` from the environment; an unset ``${VAR}`` without a
+    default is a ConfigError naming the key and the variable (``${VAR:}`` allows empty)."""
     if isinstance(value, dict):
-        return {k: _interpolate(v) for k, v in value.items()}
+        return {k: _interpolate(v, _join(key, k)) for k, v in value.items()}
     if isinstance(value, list):
-        return [_interpolate(v) for v in value]
+        return [_interpolate(v, f"{key}[{i}]") for i, v in enumerate(value)]
     if isinstance(value, str):
-        return _ENV_PATTERN.sub(lambda m: os.environ.get(m.group(1), m.group(2) or ""), value)
+        return _ENV_PATTERN.sub(lambda m: _env_value(m, key), value)
     return value
+
+
+def _env_value(match: re.Match, key: str) -> str:
+    name, default = match.group(1), match.group(2)
+    if name in os.environ:
+        return os.environ[name]
+    if default is None:
+        raise ConfigError(f"{key}: environment variable {name} is not set (use ${{{name}:default}} "
+                          f"for a default)")
+    return default
 
 
 def build(schema: Any, data: Any, key: str) -> Any:
