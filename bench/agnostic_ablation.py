@@ -20,6 +20,7 @@ import deltalake
 import numpy as np
 import pandas as pd
 
+from mrnet.agnostic import epochs_for
 from mrnet.autoencoders import train_sparse_ae
 from mrnet.configuration import PipelineConfig, load_config
 from mrnet.evaluation.classifiers import compare_on_task
@@ -45,6 +46,7 @@ def main() -> None:
     for variant in args.variant or [["paper:"]]:
         name, overrides = variant[0].rstrip(":"), variant[1:]
         settings = load_config(PipelineConfig, catalog=args.catalog, overrides=overrides).agnostic
+        settings = replace(settings, epochs=epochs_for(settings, len(data)))
         agnostic, seconds = _train_and_embed(data, settings, 2 * cfg.train.hidden)
         for task_name, task in cfg.evaluate.tasks.items():
             if args.tasks and task_name not in args.tasks.split(","):
@@ -74,7 +76,7 @@ def _train_and_embed(data: pd.DataFrame, settings, block_dim: int) -> tuple[np.n
             yield x[part], g[part]
 
     started = time.time()
-    model, _ = train_sparse_ae(batches, len(groups), replace(settings), log=lambda line: None,
+    model, _ = train_sparse_ae(batches, len(groups), settings, log=lambda line: None,
                                block_dim=block_dim)
     return model.embed(x, g), time.time() - started
 

@@ -3,6 +3,7 @@ marketplace (G blocks of 128 → 256 hidden units), streamed from Delta in batch
 from __future__ import annotations
 
 import logging
+import math
 from typing import Callable, Iterator
 
 import numpy as np
@@ -15,6 +16,16 @@ from mrnet.schemas import GROUP_VECTORS
 from mrnet.splits import split_column
 
 log = logging.getLogger("mrnet")
+
+
+TRAIN_SHARE = 0.8   # sample_group_vectors splits 10% valid, 10% test
+
+
+def epochs_for(settings, sample_rows: int) -> int:
+    """``settings.epochs``, or more when a small sample would give fewer than
+    ``settings.min_steps`` steps: the budget follows the sample's size."""
+    batches = max(1, math.ceil(sample_rows * TRAIN_SHARE / settings.batch_size))
+    return max(settings.epochs, math.ceil(settings.min_steps / batches))
 
 
 def balanced_sample(corpus: DataFrame, max_per_group: int) -> DataFrame:
@@ -35,7 +46,7 @@ def sample_group_vectors(corpus: DataFrame, root: str, model_version: str, max_p
     key = F.xxhash64("marketplace", "product_id", F.lit(seed))
     shuffled = (vectors.withColumn("_key", key).repartition(partitions, "_key")
                 .sortWithinPartitions("_key").drop("_key"))
-    return shuffled.withColumn("split", split_column(0.1, 0.1))
+    return shuffled.withColumn("split", split_column(0.1, 0.1))   # TRAIN_SHARE for training
 
 
 def batch_source(store, marketplace: str, groups: dict[str, int], batch_size: int,

@@ -142,9 +142,9 @@ def published_model_version(store) -> str:
 
 def train_agnostic_autoencoders(spark, store, cfg, run) -> dict:
     """One sparse autoencoder per marketplace over its groups' vectors (paper 3.2)."""
-    from dataclasses import asdict
+    from dataclasses import asdict, replace
 
-    from mrnet.agnostic import batch_source, sample_group_vectors
+    from mrnet.agnostic import batch_source, epochs_for, sample_group_vectors
     from mrnet.autoencoders import evaluate_sparse_ae, train_sparse_ae
     from mrnet.modelstore import save_autoencoder_model
     from mrnet.schemas import AGNOSTIC_SAMPLE_PARTITIONS
@@ -165,6 +165,7 @@ def train_agnostic_autoencoders(spark, store, cfg, run) -> dict:
         index = {g: i for i, g in enumerate(groups)}
         block_dim = 2 * cfg.train.hidden  # the MRNet embedding width
         train_batches = batch_source(store, marketplace, index, settings.batch_size, ("train",))
+        settings = replace(cfg.agnostic, epochs=epochs_for(cfg.agnostic, rows.get(marketplace, 0)))
         model, history = train_sparse_ae(train_batches, len(groups), settings, block_dim=block_dim,
                                          log=lambda line: log.info("[agnostic %s] %s", marketplace, line))
         held_out = batch_source(store, marketplace, index, 4096, ("valid", "test"))

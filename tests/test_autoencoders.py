@@ -432,3 +432,13 @@ def test_multimodal_save_load_round_trip(tmp_path, trained_multimodal):
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp_path / "bare.st"))
     with pytest.raises(ValueError, match="config"):
         load_autoencoder(tmp_path / "bare.st")
+
+
+def test_agnostic_epochs_follow_the_sample_size():
+    from mrnet.agnostic import epochs_for
+
+    paper = AgnosticSettings(epochs=60, batch_size=512)
+    assert epochs_for(paper, 10_000) == 60                                # min_steps 0: as set
+    small = AgnosticSettings(epochs=60, batch_size=512, min_steps=5000)
+    assert epochs_for(small, 10_000) == 313                               # 16 batches per epoch
+    assert epochs_for(small, 10_000_000) == 60                            # enough steps already
