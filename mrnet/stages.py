@@ -272,7 +272,7 @@ def evaluate_embeddings(spark, store, cfg, run) -> dict:
 
     from pyspark.sql import functions as F
 
-    from mrnet.evaluation.classifiers import table2_markdown
+    from mrnet.evaluation.table2 import table2_markdown
     from mrnet.evaluation.report import importance_overlaps, run_task, table2_results, task_sample, write_report
 
     model_version = published_model_version(store)

@@ -13,7 +13,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "mrnet"
 NUMERIC_CORE = ("mrnet.text", "mrnet.model", "mrnet.wordvectors", "mrnet.retrieval",
                 "mrnet.training", "mrnet.autoencoders", "mrnet.evaluation.classifiers",
                 "mrnet.evaluation.unseen", "mrnet.evaluation.neighbours",
-                "mrnet.evaluation.importance", "mrnet.evaluation.markdown")
+                "mrnet.evaluation.importance", "mrnet.evaluation.markdown",
+                "mrnet.evaluation.table2", "mrnet.evaluation.baselines")
 FORBIDDEN_FOR_CORE = ("pyspark", "deltalake", "mrnet.storage", "mrnet.stages", "mrnet.cli")
 
 

@@ -15,7 +15,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from mrnet.evaluation import classifiers, importance, neighbours, plots, unseen
+from mrnet.evaluation import classifiers, importance, neighbours, plots, table2, unseen
 from mrnet.text import tokenize
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -114,7 +114,7 @@ def test_rare_classes_and_unlabelled_rows_are_dropped_with_a_note():
 
 def test_table2_markdown_has_one_row_per_task(binary_result):
     _, res = binary_result
-    md = classifiers.table2_markdown({"plugs": res, "sioc (unseen)": {**res, "folds": 1}})
+    md = table2.table2_markdown({"plugs": res, "sioc (unseen)": {**res, "folds": 1}})
     lines = md.splitlines()
     assert lines[0].startswith("| Task | Metric | N | Dims") and "MRNet RF vs TF-IDF LR" in lines[0]
     assert lines[2].startswith("| plugs | roc_auc (5-fold CV) | 500 | 16 / ")
@@ -222,7 +222,7 @@ def test_lsa_and_several_dense_representations_match_direct_fits():
     assert res["scores"]["lsa_logreg"]["mean"] == pytest.approx(want, abs=1e-9)
     assert res["dims"]["lsa"] == svd.n_components and res["dims"]["w2v_mean"] == v.shape[1]
     assert res["scores"]["mrnet_logreg"]["mean"] > res["scores"]["w2v_mean_logreg"]["mean"] + 0.2
-    table = classifiers.table2_markdown({"task": res})
+    table = table2.table2_markdown({"task": res})
     assert "LSA-256 LR" in table and "w2v mean LR" in table and "MRNet LR vs TF-IDF LR" in table
     with pytest.raises(ValueError, match="text representations"):
         classifiers.compare_on_split(v, t, y, train, test, "binary", text=("bert",))

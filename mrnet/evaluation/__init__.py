@@ -4,7 +4,7 @@ One concern per module; import the one you need (this package imports nothing ea
 :mod:`mrnet.evaluation.markdown` stays cheap for callers outside evaluation):
 
 * :mod:`~mrnet.evaluation.classifiers` -- Table 2: cross-validated classifiers on the vectors vs
-  TF-IDF, the fixed-split variant, the small-training-data curves, :func:`table2_markdown`.
+  TF-IDF, the fixed-split variant, the small-training-data curves, :mod:`table2` renders the table.
 * :mod:`~mrnet.evaluation.unseen` -- the "unseen population" split by maximum title overlap.
 * :mod:`~mrnet.evaluation.neighbours` -- nearest-neighbour tables, cross-language neighbours.
 * :mod:`~mrnet.evaluation.importance` -- feature-importance overlap and its chance level.

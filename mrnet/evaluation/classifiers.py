@@ -4,7 +4,7 @@ what the evaluation job gathered for one task: vectors ``(N, d)``, raw titles ``
 
 * :func:`compare_on_task` -- stratified k-fold CV of logistic regression and random forest on
   the MRNet vectors vs on TF-IDF; ROC AUC (binary) or accuracy (multi-class); change relative to
-  TF-IDF + LR in percent.  :func:`table2_markdown` renders results as the paper's table.
+  TF-IDF + LR in percent (:mod:`mrnet.evaluation.table2` renders results as the paper's table).
 * :func:`compare_on_split` -- the same comparison on one fixed split (e.g. the unseen
   population of :mod:`mrnet.evaluation.unseen`).
 * :func:`small_training_data` -- the "ingestible" question: learning curves on small stratified
@@ -48,13 +48,11 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from mrnet.evaluation.inputs import as_vectors, check_kind, encode_labels, label_counts, plain
-from mrnet.evaluation.markdown import markdown_table
 from mrnet.text import tokenize_many
 
-__all__ = ["TEXT_REPRESENTATIONS", "DISPLAY_NAMES", "CLASSIFIERS", "RESULT_COLUMNS", "LOGREG_PARAMS",
-           "FOREST_PARAMS", "result_columns", "dense_representations", "make_classifier",
-           "make_tfidf", "compare_on_task", "compare_on_split", "small_training_data",
-           "table2_markdown"]
+__all__ = ["TEXT_REPRESENTATIONS", "CLASSIFIERS", "BASELINE", "LOGREG_PARAMS", "FOREST_PARAMS",
+           "dense_representations", "make_classifier", "make_tfidf", "compare_on_task",
+           "compare_on_split", "small_training_data"]
 
 Kind = Literal["binary", "multiclass"]
 TEXT_REPRESENTATIONS = ("tfidf", "lsa")
@@ -64,23 +62,6 @@ LSA_DIM = 256
 # baselines compared with logistic regression only (the paper's Table 2 compares with LR; a
 # forest on each of them would multiply the evaluation's cost for little information)
 LOGREG_ONLY = ("lsa", "w2v_mean")
-# display names, in table and plot order; a representation not named here shows its own name
-DISPLAY_NAMES = {"mrnet": "MRNet", "mrnet_pg": "MRNet group", "w2v_mean": "w2v mean",
-                 "lsa": "LSA-256", "tfidf": "TF-IDF"}
-_CLASSIFIER_NAMES = {"logreg": "LR", "forest": "RF"}
-# (result key, display name) of the paper's columns (kept for callers that want the fixed four)
-RESULT_COLUMNS = (("mrnet_logreg", "MRNet LR"), ("mrnet_forest", "MRNet RF"),
-                  ("tfidf_logreg", "TF-IDF LR"), ("tfidf_forest", "TF-IDF RF"))
-
-
-def result_columns(results: Iterable[dict]) -> list[tuple[str, str]]:
-    """(result key, display name) of every representation x classifier present in ``results``
-    (dicts with ``scores``), in :data:`DISPLAY_NAMES` order, then the others by name."""
-    keys = {k for r in results for k in r.get("scores", r.get("curves", {}))}
-    reps = sorted({k.rsplit("_", 1)[0] for k in keys},
-                  key=lambda r: (list(DISPLAY_NAMES).index(r) if r in DISPLAY_NAMES else 99, r))
-    return [(f"{r}_{c}", f"{DISPLAY_NAMES.get(r, r)} {_CLASSIFIER_NAMES[c]}")
-            for r in reps for c in CLASSIFIERS if f"{r}_{c}" in keys]
 LOGREG_PARAMS = {"C": 1.0, "max_iter": 1000}
 FOREST_PARAMS = {"n_estimators": 100, "max_features": "sqrt"}
 
@@ -421,44 +402,3 @@ def _curves(runs: list[dict]) -> dict:
         out[key] = {"n": [int(v) for v in part.index], "mean": part["mean"].tolist(),
                     "std": part["std"].fillna(0.0).tolist(), "repeats": part["count"].astype(int).tolist()}
     return out
-
-
-# ----------------------------------------------------------------------------- the table
-
-
-def _cell(entry: dict | None, folds: int) -> str:
-    if entry is None or not math.isfinite(entry["mean"]):
-        return "–"
-    return f"{entry['mean']:.3f}" + (f" ± {entry['std']:.3f}" if folds > 1 else "")
-
-
-def _pct(v) -> str:
-    return "–" if v is None or not math.isfinite(v) else f"{v:+.2f}%"
-
-
-def _table2_row(task: str, res: dict, columns: list[tuple[str, str]]) -> list[str]:
-    folds = int(res.get("folds", 1))
-    scores, rel = res["scores"], res.get("relative_change_pct", {})
-    metric = res["metric"] + (f" ({folds}-fold CV)" if folds > 1 else " (fixed split)")
-    dense = "+".join(str(d) for r, d in res["dims"].items() if r not in (*TEXT_REPRESENTATIONS, "tfidf_per_fold"))
-    row = [task, metric, str(res["n"]), f"{dense} / {res['dims']['tfidf']}"]
-    row += [_cell(scores.get(key), folds) for key, _ in columns]
-    row += [_pct(rel.get(key)) for key, _ in columns if key.startswith("mrnet")]
-    return row
-
-
-def table2_markdown(results: dict[str, dict]) -> str:
-    """The paper's Table 2 from ``{task name: compare_on_task / compare_on_split result}``:
-    task, metric, N, dims (MRNet / TF-IDF), the mean (± std over folds) of each representation x
-    classifier, and the change of each relative to TF-IDF + LR in percent.  Notes (dropped
-    classes, non-convergence, ...) follow the table."""
-    columns = result_columns(results.values())
-    head = (["Task", "Metric", "N", "Dims (dense / TF-IDF)"] + [name for _, name in columns]
-            + [f"{name} vs TF-IDF LR" for key, name in columns if key.startswith("mrnet")])
-    rows = [_table2_row(task, res, columns) for task, res in results.items()]
-    lines = [markdown_table(head, rows, right_aligned=range(3, len(head)))]
-    footnotes = [f"- {task}: {note}" for task, res in results.items()
-                 for note in dict.fromkeys(res.get("notes", []))]
-    if footnotes:
-        lines += ["", "Notes:", *footnotes]
-    return "\n".join(lines) + "\n"

@@ -22,7 +22,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from mrnet.evaluation.classifiers import result_columns
+from mrnet.evaluation.table2 import result_columns
 
 __all__ = ["table2_bars", "projection", "training_curves", "small_data_curve"]
 

@@ -19,7 +19,8 @@ from mrnet.configuration.schema import EvalTaskConf, EvaluateSettings
 from mrnet.evaluation import plots
 from mrnet.evaluation.baselines import mean_word_vectors
 from mrnet.evaluation.classifiers import (TEXT_REPRESENTATIONS, compare_on_split, compare_on_task,
-                                          small_training_data, table2_markdown)
+                                          small_training_data)
+from mrnet.evaluation.table2 import table2_markdown
 from mrnet.evaluation.importance import importance_overlap
 from mrnet.evaluation.markdown import frame_markdown, markdown_table
 from mrnet.evaluation.neighbours import neighbour_markdown
