@@ -6,9 +6,11 @@ conf file and no code.
 """
 from __future__ import annotations
 
+from pyspark.errors import AnalysisException
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from mrnet.configuration import ConfigError
 from mrnet.configuration.schema import CatalogSettings, IngestSettings, SyntheticSettings
 from mrnet.schemas import CONTRACT_COLUMNS
 
@@ -41,6 +43,7 @@ def map_to_contract(raw: DataFrame, catalog: CatalogSettings, rules: IngestSetti
     Numeric attributes also keep their source text in ``_text_<name>`` so validation can tell a
     missing value from one that does not parse.
     """
+    check_expressions(raw, catalog)
     raw = raw.withColumn("_raw", F.to_json(F.struct(*[F.col(f"`{c}`") for c in raw.columns])))
     columns = [_contract_column(name, catalog.columns.get(name)) for name in CONTRACT_COLUMNS]
     attributes, texts = [], []
@@ -50,6 +53,22 @@ def map_to_contract(raw: DataFrame, catalog: CatalogSettings, rules: IngestSetti
         if spec.type == "number":
             texts.append(source.cast("string").alias(f"_text_{name}"))
     return raw.select(*columns, *attributes, *texts, "_raw")
+
+
+def check_expressions(raw: DataFrame, catalog: CatalogSettings) -> None:
+    """Analyse every conf expression against the source's columns (no rows are read), so a typo
+    fails at start as a ConfigError naming its key and Spark's one-line reason."""
+    expressions = {**{f"catalog.columns.{k}": v for k, v in catalog.columns.items()},
+                   **{f"catalog.attributes.{k}.expr": a.expr for k, a in catalog.attributes.items()}}
+    empty = raw.limit(0)
+    for key, expression in expressions.items():
+        try:
+            empty.select(F.expr(expression)).schema
+        except AnalysisException as error:
+            reason = str(error).strip().splitlines()[0]
+            raise ConfigError(f"{key}: {expression!r} does not fit the source "
+                              f"(columns {raw.columns[:12]}{' ...' if len(raw.columns) > 12 else ''}): "
+                              f"{reason}") from None
 
 
 def _contract_column(name: str, expr: str | None) -> Column:

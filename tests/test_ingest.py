@@ -149,3 +149,20 @@ def test_ingest_job_through_spark_submit(tmp_path, dirty_csv):
     assert "kept                    3" in result.stdout
     runs = list((tmp_path / "wh" / "runs" / "ingest").glob("*/config.yaml"))
     assert len(runs) == 1 and "name: dirty" in runs[0].read_text()
+
+
+def test_a_conf_expression_that_does_not_fit_the_source_fails_at_start_naming_its_key(spark):
+    from mrnet.catalog import map_to_contract
+    from mrnet.configuration import ConfigError
+
+    raw = spark.createDataFrame([("a1", "Red chair")], "asin string, name string")
+    columns = {"product_id": "asin", "marketplace": "'uk'", "product_group": "'toys'", "title": "nmae"}
+    catalog = CatalogSettings(name="t", format="csv", path="x.csv", columns=columns)
+    with pytest.raises(ConfigError, match=r"catalog.columns.title: 'nmae' does not fit the source"):
+        map_to_contract(raw, catalog, IngestSettings())
+    bad_attribute = CatalogSettings(name="t", format="csv", path="x.csv", columns={**columns, "title": "name"},
+                                    attributes={"price": AttributeSpec(expr="price *", type="number")})
+    with pytest.raises(ConfigError, match=r"catalog.attributes.price.expr"):
+        map_to_contract(raw, bad_attribute, IngestSettings())
+    good = CatalogSettings(name="t", format="csv", path="x.csv", columns={**columns, "title": "name"})
+    assert map_to_contract(raw, good, IngestSettings()).select("title").first()[0] == "Red chair"
