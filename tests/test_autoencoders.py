@@ -437,7 +437,7 @@ def test_multimodal_save_load_round_trip(tmp_path, trained_multimodal):
 def test_agnostic_epochs_follow_the_sample_size():
     from mrnet.agnostic import epochs_for
 
-    paper = AgnosticSettings(epochs=60, batch_size=512)
+    paper = AgnosticSettings(epochs=60, batch_size=512, min_steps=0)
     assert epochs_for(paper, 10_000) == 60                                # min_steps 0: as set
     small = AgnosticSettings(epochs=60, batch_size=512, min_steps=5000)
     assert epochs_for(small, 10_000) == 313                               # 16 batches per epoch

@@ -223,8 +223,8 @@ class AgnosticSettings(Checked):
     epochs: int = setting(60, "passes over the sample", "positive")
     batch_size: int = setting(512, ">= hidden keeps the exact reconstruction term cheap", "positive")
     max_per_group: int = setting(500_000, "balanced sample per (marketplace, group)", "positive")
-    min_steps: int = setting(0, "train at least this many steps (more epochs on a small sample; "
-                                "0: epochs alone)", "non_negative")
+    min_steps: int = setting(5000, "train at least this many steps (more epochs on a small "
+                                   "sample; 0: epochs alone, the paper preset)", "non_negative")
     off_block_weight: float = setting(1.0, "weight of the error on the other groups' zero blocks "
                                            "(1: the paper's objective)", "non_negative")
     seed: int = setting(0, "seed of weights and batch order")
