@@ -136,19 +136,19 @@ def _metrics(y_true: np.ndarray, pred: np.ndarray, score, kind: str, notes: list
     return out
 
 
-def _features(rep: str, dense: dict, tokens: list, train: np.ndarray, test: np.ndarray, seed: int):
-    """``(X_train, X_test, dim)`` of one representation for one split (text ones fitted on train)."""
-    if rep in dense:
-        x = dense[rep]
-        return x[train], x[test], x.shape[1]
+def _text_features(text: Sequence[str], tokens: list, train: np.ndarray, test: np.ndarray,
+                   seed: int) -> dict:
+    """``{rep: (X_train, X_test, dim)}`` of the text representations of one split: TF-IDF
+    fitted on the training part once, and LSA (if asked) as the SVD of that same matrix."""
     vec = make_tfidf()
     xtr = vec.fit_transform([tokens[i] for i in train])
     xte = vec.transform([tokens[i] for i in test])
-    if rep == "tfidf":
-        return xtr, xte, len(vec.vocabulary_)
-    dim = max(1, min(LSA_DIM, xtr.shape[1] - 1, xtr.shape[0] - 1))
-    svd = TruncatedSVD(n_components=dim, random_state=seed)
-    return svd.fit_transform(xtr), svd.transform(xte), dim
+    out = {"tfidf": (xtr, xte, len(vec.vocabulary_))}
+    if "lsa" in text:
+        dim = max(1, min(LSA_DIM, xtr.shape[1] - 1, xtr.shape[0] - 1))
+        svd = TruncatedSVD(n_components=dim, random_state=seed)
+        out["lsa"] = (svd.fit_transform(xtr), svd.transform(xte), dim)
+    return out
 
 
 def _fit_quietly(model, x, y, notes: list[str], where: str) -> None:
@@ -166,8 +166,9 @@ def _run_split(dense, tokens, y, train, test, kind, classifiers, seed, n_estimat
     ``tokens`` / ``y`` ``(N,)``, the ``text`` representations fitted on the split's training
     part: ``(metrics, dims, seconds)`` keyed ``rep_clf`` (dims keyed by representation)."""
     metrics, dims, seconds = {}, {}, {}
-    for rep in [*dense, *text]:
-        xtr, xte, dims[rep] = _features(rep, dense, tokens, train, test, seed)
+    features = {rep: (x[train], x[test], x.shape[1]) for rep, x in dense.items()}
+    features.update(_text_features(text, tokens, train, test, seed))
+    for rep, (xtr, xte, dims[rep]) in features.items():
         for clf in [c for c in classifiers if c == "logreg" or rep not in LOGREG_ONLY]:
             key = f"{rep}_{clf}"
             model = make_classifier(clf, rep, seed=seed, n_estimators=n_estimators, n_jobs=n_jobs)
