@@ -12,7 +12,7 @@ from pyspark.sql import functions as F
 
 from mrnet.catalog import map_to_contract
 from mrnet.configuration.schema import CatalogSettings, IngestSettings
-from mrnet.schemas import CATALOG_PARTITIONS, CONTRACT_COLUMNS, QUARANTINE_PARTITIONS
+from mrnet.schemas import CATALOG_PARTITIONS, CONTRACT_COLUMNS, QUARANTINE_PARTITIONS, REASONS
 
 # U+FFFD is what a reader leaves where the bytes were not valid UTF-8.
 INVALID_TEXT = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F\uFFFD]"
@@ -43,36 +43,43 @@ def validate(mapped: DataFrame, catalog: CatalogSettings, rules: IngestSettings)
     window = Window.partitionBy("marketplace", "product_id", F.col("reason").isNull()).orderBy(
         F.xxhash64("_raw"), "_raw")
     rank = F.when(F.col("reason").isNull(), F.row_number().over(window))
-    return df.withColumn("reason", F.when(rank > 1, F.lit("duplicate_id")).otherwise(F.col("reason")))
+    return df.withColumn("reason", F.when(rank > 1, _reason("duplicate_id")).otherwise(F.col("reason")))
 
 
 def _clean_spaces(column: Column) -> Column:
     return F.trim(F.regexp_replace(column, r"[ \t\r\n]+", " "))
 
 
+def _reason(name: str, detail: str = "") -> Column:
+    """A quarantine reason from the one vocabulary, :data:`mrnet.schemas.REASONS`."""
+    if name not in REASONS:
+        raise ValueError(f"{name!r} is not a quarantine reason of mrnet.schemas.REASONS")
+    return F.lit(f"{name}:{detail}" if detail else name)
+
+
 def _first_reason(catalog: CatalogSettings, rules: IngestSettings) -> Column:
     checks: list[tuple[Column, Column]] = [
-        (_blank("product_id"), F.lit("empty_id")),
-        (_blank("marketplace"), F.lit("empty_marketplace")),
+        (_blank("product_id"), _reason("empty_id")),
+        (_blank("marketplace"), _reason("empty_marketplace")),
     ]
     if catalog.marketplaces:
         checks.append((~F.col("marketplace").isin(list(catalog.marketplaces)),
-                       F.lit("unknown_marketplace")))
+                       _reason("unknown_marketplace")))
     if catalog.product_groups:
         unknown = F.col("product_group").isNull() | ~F.col("product_group").isin(catalog.product_groups)
-        checks.append((unknown, F.lit("unknown_group")))
+        checks.append((unknown, _reason("unknown_group")))
     else:
-        checks.append((_blank("product_group"), F.lit("unknown_group")))
+        checks.append((_blank("product_group"), _reason("unknown_group")))
     checks += [
-        (_blank("title"), F.lit("empty_title")),
-        (F.col("title").rlike(INVALID_TEXT), F.lit("invalid_text")),
-        (F.length("title") > rules.max_title_chars, F.lit("title_too_long")),
+        (_blank("title"), _reason("empty_title")),
+        (F.col("title").rlike(INVALID_TEXT), _reason("invalid_text")),
+        (F.length("title") > rules.max_title_chars, _reason("title_too_long")),
     ]
     for name, spec in catalog.attributes.items():
         if spec.type == "number":
             text = F.col(f"_text_{name}")
             bad = text.isNotNull() & (F.trim(text) != "") & F.col(name).isNull()
-            checks.append((bad, F.lit(f"bad_number:{name}")))
+            checks.append((bad, _reason("bad_number", name)))
     reason = F.lit(None).cast("string")
     for condition, label in reversed(checks):
         reason = F.when(condition, label).otherwise(reason)

@@ -21,11 +21,6 @@ def struct(*columns: tuple[str, DataType] | tuple[str, DataType, bool]) -> Struc
     return StructType([StructField(c[0], c[1], c[2] if len(c) > 2 else True) for c in columns])
 
 
-def ddl(schema: StructType) -> str:
-    """``"a string, b array<float>"``: the DDL form of a schema (for messages and old readers)."""
-    return ", ".join(f"{f.name} {f.dataType.simpleString()}" for f in schema.fields)
-
-
 # ---------------------------------------------------------------- catalog and quarantine
 CONTRACT_COLUMNS = ("product_id", "marketplace", "product_group", "title", "description", "pair_key")
 CATALOG_PARTITIONS = ("marketplace",)

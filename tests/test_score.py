@@ -16,7 +16,7 @@ from mrnet.modelstore import RunRecord, read_manifest
 from mrnet.modelstore.layout import CONFIG, QUALITY
 from mrnet.embedder import ModelBundle
 from mrnet.model import encode_numpy
-from mrnet.schemas import EMBEDDINGS
+from mrnet.schemas import EMBEDDINGS, STATUSES
 from mrnet.score import score_catalog
 from mrnet.stages import published_model_version, score_embeddings
 from mrnet.text import tokenize
@@ -43,6 +43,7 @@ def test_one_row_per_catalog_row_with_the_contract_schema(small_pipeline):
     embeddings = store.read("embeddings")
     assertSchemaEqual(embeddings.schema, EMBEDDINGS, ignoreNullable=True)
     pdf = store.read_pandas("embeddings")
+    assert set(pdf.status) <= set(STATUSES)
     catalog = store.read_pandas("catalog", columns=["marketplace", "product_id"])
     assert len(pdf) == len(catalog)
     assert set(zip(pdf.marketplace, pdf.product_id)) == set(zip(catalog.marketplace, catalog.product_id))
