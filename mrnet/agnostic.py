@@ -21,10 +21,10 @@ log = logging.getLogger("mrnet")
 TRAIN_SHARE = 0.8   # sample_group_vectors splits 10% valid, 10% test
 
 
-def epochs_for(settings, sample_rows: int) -> int:
+def epochs_for(settings, sample_rows: int, train_share: float = TRAIN_SHARE) -> int:
     """``settings.epochs``, or more when a small sample would give fewer than
     ``settings.min_steps`` steps: the budget follows the sample's size."""
-    batches = max(1, math.ceil(sample_rows * TRAIN_SHARE / settings.batch_size))
+    batches = max(1, math.ceil(sample_rows * train_share / settings.batch_size))
     return max(settings.epochs, math.ceil(settings.min_steps / batches))
 
 
@@ -40,7 +40,7 @@ def sample_group_vectors(corpus: DataFrame, root: str, model_version: str, max_p
     sample = balanced_sample(corpus.select("marketplace", "product_group", "product_id", "title_tokens"),
                              max_per_group).drop("_rank")
     vectors = sample.mapInPandas(
-        make_vector_fn(root, model_version, "product_id", "embedding_pg", agnostic=False), GROUP_VECTORS)
+        make_vector_fn(root, model_version, "product_id", {"embedding_pg": "group"}), GROUP_VECTORS)
     # A hash of the product, not rand(): Spark's shuffle delivers rows in no fixed order, so a
     # random key would give a different sample order (and autoencoder) on every run.
     key = F.xxhash64("marketplace", "product_id", F.lit(seed))

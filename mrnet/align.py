@@ -1,62 +1,82 @@
-"""The cross-language stage: paired products' PG-agnostic vectors → a multimodal autoencoder per
-marketplace pair, evaluated by retrieving held-out counterparts (precision@1/10)."""
+"""The cross-language stage: products listed in both marketplaces of a pair → an aligner (the
+contrastive default or the paper's multimodal autoencoder), judged on held-out pairs against
+Procrustes and LSA baselines, and withheld when it does not clearly beat them."""
 from __future__ import annotations
-
 
 import numpy as np
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from mrnet.embedder import make_vector_fn
-from mrnet.schemas import PAIR_VECTORS
+from mrnet.schemas import PAIR_SIDE_COLUMNS, PAIR_VECTORS
 
+FED_COLUMN = {"group": "pg", "agnostic": "agn"}   # align.input -> pair-set column prefix
 
 
 def paired_vectors(corpus: DataFrame, catalog: DataFrame, side_a: str, side_b: str,
                    root: str, model_version: str, max_pairs: int, test_fraction: float) -> DataFrame:
-    """(pair_key, split, x_a, x_b) for products listed in both marketplaces."""
+    """One row per pair_key listed in both marketplaces (schemas.ALIGN_PAIRS)."""
     keyed = (catalog.filter(F.col("pair_key").isNotNull() & F.col("marketplace").isin(side_a, side_b))
-             .select("marketplace", "product_id", "pair_key")
+             .select("marketplace", "product_id", "pair_key", "title")
              .join(corpus.select("marketplace", "product_id", "product_group", "title_tokens"),
                    ["marketplace", "product_id"]))
     vectors = keyed.mapInPandas(
-        make_vector_fn(root, model_version, "pair_key", "vector", agnostic=True), PAIR_VECTORS)
-    a = vectors.filter(F.col("marketplace") == side_a).select("pair_key", F.col("vector").alias("x_a"))
-    b = vectors.filter(F.col("marketplace") == side_b).select("pair_key", F.col("vector").alias("x_b"))
+        make_vector_fn(root, model_version, "pair_key", {"pg": "group", "agn": "agnostic"},
+                       carry=("title", "title_tokens")), PAIR_VECTORS)
+    vectors = vectors.withColumnRenamed("title_tokens", "tokens")
+
+    def side(marketplace: str, suffix: str) -> DataFrame:
+        return vectors.filter(F.col("marketplace") == marketplace).select(
+            "pair_key", *[F.col(c).alias(f"{c}_{suffix}") for c in PAIR_SIDE_COLUMNS])
+
     bucket = F.crc32(F.col("pair_key")) % 1000
-    pairs = a.join(b, "pair_key").withColumn(
+    pairs = side(side_a, "a").join(side(side_b, "b"), "pair_key").withColumn(
         "split", F.when(bucket < round(1000 * test_fraction), "test").otherwise("train"))
     return pairs.orderBy(F.crc32("pair_key")).limit(max_pairs)
 
 
-def read_pairs(store, table: str, split: str) -> tuple[np.ndarray, np.ndarray]:
-    """The pairs of one split as two (N, d) arrays, read a batch at a time."""
+def read_pairs(store, table: str, split: str) -> dict:
+    """The pairs of one split as a pair set ({column: list or (N, d) array}, sorted by key),
+    read a batch at a time."""
     import pyarrow.compute as pc
 
-    keys, xs_a, xs_b = [], [], []
-    for batch in store.iter_batches(table, ["pair_key", "x_a", "x_b"], filter=pc.field("split") == split):
-        if batch.num_rows:
-            keys += batch.column("pair_key").to_pylist()
-            xs_a.append(batch.column("x_a").flatten().to_numpy(zero_copy_only=False).reshape(batch.num_rows, -1))
-            xs_b.append(batch.column("x_b").flatten().to_numpy(zero_copy_only=False).reshape(batch.num_rows, -1))
-    if not xs_a:
-        return np.empty((0, 0), np.float32), np.empty((0, 0), np.float32)
-    order = np.argsort(keys, kind="stable")   # rows arrive in shuffle order: fix it, for reproducible training
-    return np.vstack(xs_a)[order].astype(np.float32), np.vstack(xs_b)[order].astype(np.float32)
+    columns = ["pair_key", *[f"{c}_{s}" for s in ("a", "b") for c in PAIR_SIDE_COLUMNS]]
+    parts: dict[str, list] = {c: [] for c in columns}
+    for batch in store.iter_batches(table, columns, filter=pc.field("split") == split):
+        for c in columns:
+            parts[c].extend(batch.column(c).to_pylist())
+    order = np.argsort(parts["pair_key"], kind="stable")   # rows arrive in shuffle order
+    out = {}
+    for c, values in parts.items():
+        values = [values[i] for i in order]
+        vectors = c.startswith(("pg_", "agn_"))
+        out[c] = (np.asarray(values, np.float32).reshape(len(values), -1) if values else
+                  np.empty((0, 0), np.float32)) if vectors else values
+    return out
 
 
-def alignment_metrics(model, test_a: np.ndarray, test_b: np.ndarray, train_a: np.ndarray,
-                      train_b: np.ndarray, ks=(1, 10)) -> dict:
-    """precision@k of finding each held-out product's counterpart in the other language."""
-    from mrnet.retrieval import least_squares_fit, precision_at_k, procrustes_fit, random_baseline
+def train_aligner(train: dict, settings, names: tuple[str, str], log):
+    """The pair's aligner, fed the vectors ``settings.input`` names (and, for the contrastive
+    method, the title tokens), for ``settings.epochs`` or more when fewer pairs would make fewer
+    than ``settings.min_steps`` steps; returns (model, history)."""
+    from dataclasses import replace
 
-    procrustes, least_squares = procrustes_fit(train_a, train_b), least_squares_fit(train_a, train_b)
-    return {
-        "pairs_train": len(train_a), "pairs_test": len(test_a),
-        "mmae_a_to_b": precision_at_k(model.a_to_b(test_a), test_b, ks),
-        "mmae_b_to_a": precision_at_k(model.b_to_a(test_b), test_a, ks),
-        "mmae_shared": precision_at_k(model.shared(x_a=test_a), model.shared(x_b=test_b), ks),
-        "procrustes_a_to_b": precision_at_k(procrustes(test_a), test_b, ks),
-        "least_squares_a_to_b": precision_at_k(least_squares(test_a), test_b, ks),
-        "random": random_baseline(len(test_a), ks),
-    }
+    from mrnet.agnostic import epochs_for
+    from mrnet.autoencoders import train_contrastive_aligner, train_multimodal_ae
+
+    fed = FED_COLUMN[settings.input]
+    settings = replace(settings, epochs=epochs_for(settings, len(train["pair_key"]), train_share=1.0))
+    if settings.method == "mmae":
+        return train_multimodal_ae(train[f"{fed}_a"], train[f"{fed}_b"], settings, names=names, log=log)
+    return train_contrastive_aligner(train[f"{fed}_a"], train[f"{fed}_b"], train["tokens_a"],
+                                     train["tokens_b"], settings, names=names, log=log)
+
+
+def aligned_test_codes(model, test: dict, settings) -> tuple[np.ndarray, np.ndarray]:
+    """Both sides of the test pairs in the shared space, each side encoded alone (as scoring
+    does)."""
+    from mrnet.embedder import aligned_codes
+
+    fed = FED_COLUMN[settings.input]
+    return (aligned_codes(model, "a", test[f"{fed}_a"], test["tokens_a"]),
+            aligned_codes(model, "b", test[f"{fed}_b"], test["tokens_b"]))

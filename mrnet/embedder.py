@@ -63,7 +63,8 @@ class ModelBundle:
         return self._agnostic[marketplace]
 
     def aligner(self, marketplace: str):
-        """(multimodal autoencoder, "a" or "b") of the first pair naming the marketplace, or None."""
+        """(aligner, "a" or "b", "agnostic" or "group": the vector it is fed) of the first pair
+        naming the marketplace, or None."""
         if marketplace not in self._aligners:
             self._aligners[marketplace] = aligner_for(self.paths, self.model_version, marketplace)
         return self._aligners[marketplace]
@@ -102,41 +103,57 @@ def embed_agnostic(bundle: ModelBundle, marketplace: str, group: str, group_vect
     return out
 
 
-def embed_aligned(bundle: ModelBundle, marketplace: str, agnostic: np.ndarray | None) -> np.ndarray | None:
-    """(N, 256) vectors in the shared cross-language space of the marketplace's pair, or None."""
+def embed_aligned(bundle: ModelBundle, marketplace: str, group_vectors: np.ndarray,
+                  agnostic: np.ndarray | None, token_lists) -> np.ndarray | None:
+    """(N, hidden) vectors in the shared cross-language space of the marketplace's pair, or None
+    (no aligner, or one withheld by the align stage's check)."""
     loaded = bundle.aligner(marketplace)
-    if loaded is None or agnostic is None:
+    if loaded is None:
         return None
-    model, side = loaded
-    out = np.full((len(agnostic), model.config()["hidden"]), np.nan, np.float32)
-    ok = ~np.isnan(agnostic).any(axis=1)
+    model, side, fed = loaded
+    inputs = group_vectors if fed == "group" else agnostic
+    if inputs is None or inputs.shape[1] == 0:
+        return None
+    out = np.full((len(inputs), model.config()["hidden"]), np.nan, np.float32)
+    ok = ~np.isnan(inputs).any(axis=1)
     if ok.any():
         with torch.inference_mode():
-            shared = model.shared(x_a=agnostic[ok]) if side == "a" else model.shared(x_b=agnostic[ok])
-        out[ok] = np.asarray(shared, np.float32)
+            out[ok] = aligned_codes(model, side, inputs[ok], [token_lists[i] for i in np.flatnonzero(ok)])
     return out
 
 
-def make_vector_fn(root: str, model_version: str, key: str, output: str, agnostic: bool):
+def aligned_codes(model, side: str, vectors: np.ndarray, token_lists) -> np.ndarray:
+    """The shared-space codes of one side's products, whichever aligner the pair has."""
+    if hasattr(model, "encode"):   # the contrastive aligner reads the title tokens too
+        return np.asarray(model.encode(side, vectors, token_lists), np.float32)
+    shared = model.shared(x_a=vectors) if side == "a" else model.shared(x_b=vectors)
+    return np.asarray(shared, np.float32)
+
+
+def make_vector_fn(root: str, model_version: str, key: str, outputs: dict[str, str], carry: tuple = ()):
     """Runs on the driver; returns the mapInPandas function that runs on the executors:
-    (marketplace, product_group, ``key``, title_tokens) → (marketplace, product_group, ``key``,
-    ``output``) with the group vectors, or the PG-agnostic ones when ``agnostic``. Rows without
-    a vector are left out (callers that must keep every row use mrnet.score)."""
+    (marketplace, product_group, ``key``, title_tokens, ``carry``...) → (marketplace,
+    product_group, ``key``, ``carry``..., one column per ``outputs`` entry), where ``outputs``
+    maps a column name to "group" (the group vector) or "agnostic" (the PG-agnostic one). Rows
+    without every vector are left out (callers that must keep every row use mrnet.score)."""
     import pandas as pd
 
     def vectors_of(batches):
         bundle = bundle_for(root, model_version)
         for batch in batches:
             for (marketplace, group), rows in batch.groupby(["marketplace", "product_group"]):
-                vectors, status = embed_group(bundle, marketplace, group, list(rows["title_tokens"]))
-                if agnostic:
-                    vectors = embed_agnostic(bundle, marketplace, group, vectors)
-                    if vectors is None:
+                pg, status = embed_group(bundle, marketplace, group, list(rows["title_tokens"]))
+                kinds = {"group": pg}
+                if "agnostic" in outputs.values():
+                    kinds["agnostic"] = embed_agnostic(bundle, marketplace, group, pg)
+                    if kinds["agnostic"] is None:
                         continue
                 ok = np.array(status) == STATUS_OK
                 if not ok.any():
                     continue   # an empty float column would not convert to array<float>
                 yield pd.DataFrame({"marketplace": marketplace, "product_group": group,
-                                    key: rows[key].to_numpy()[ok], output: list(vectors[ok])})
+                                    key: rows[key].to_numpy()[ok],
+                                    **{c: rows[c].to_numpy()[ok] for c in carry},
+                                    **{c: list(kinds[kind][ok]) for c, kind in outputs.items()}})
 
     return vectors_of

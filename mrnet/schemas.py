@@ -77,8 +77,14 @@ AGNOSTIC_SAMPLE_PARTITIONS = ("marketplace",)
 AGNOSTIC_SAMPLE = struct(*[(f.name, f.dataType) for f in GROUP_VECTORS.fields], ("split", STRING))
 
 PAIR_VECTORS = struct(("marketplace", STRING), ("product_group", STRING), ("pair_key", STRING),
-                      ("vector", FLOATS))
-ALIGN_PAIRS = struct(("pair_key", STRING), ("x_a", FLOATS), ("x_b", FLOATS), ("split", STRING))
+                      ("title", STRING), ("title_tokens", STRINGS), ("pg", FLOATS), ("agn", FLOATS))
+# One row per product listed on both sides of a marketplace pair: each side's title, tokens,
+# group vector (pg) and PG-agnostic vector (agn); split train (the aligner's) or test (held out).
+PAIR_SIDE_COLUMNS = ("title", "tokens", "pg", "agn")
+ALIGN_PAIRS = struct(("pair_key", STRING),
+                     *[(f"{c}_{side}", STRING if c == "title" else STRINGS if c == "tokens" else FLOATS)
+                       for side in ("a", "b") for c in PAIR_SIDE_COLUMNS],
+                     ("split", STRING))
 
 
 def align_pairs_table(side_a: str, side_b: str) -> str:

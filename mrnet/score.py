@@ -61,7 +61,7 @@ def _score_batch(bundle, batch: pa.RecordBatch, tokenize_many, model_version: st
         pg_vectors, pg_status = embed_group(bundle, mp, pg, [tokens[i] for i in rows])
         status[rows] = pg_status
         agnostic = embed_agnostic(bundle, mp, pg, pg_vectors)
-        aligned = embed_aligned(bundle, mp, agnostic)
+        aligned = embed_aligned(bundle, mp, pg_vectors, agnostic, [tokens[i] for i in rows])
         for name, part in (("embedding_pg", pg_vectors), ("embedding", agnostic),
                            ("embedding_aligned", aligned)):
             vectors[name] = _place(vectors[name], part, rows, n)

@@ -191,46 +191,56 @@ def _agnostic_figures(metrics: dict, rho: float) -> dict:
 
 
 def train_aligners(spark, store, cfg, run) -> dict:
-    """One multimodal autoencoder per marketplace pair (paper 5), with precision@k."""
+    """One aligner per marketplace pair (paper 5), judged on held-out pairs beside Procrustes and
+    LSA baselines; an aligner that does not clearly beat them is kept but withheld from scoring."""
     from dataclasses import asdict
 
-    from mrnet.align import alignment_metrics, paired_vectors, read_pairs
-    from mrnet.autoencoders import train_multimodal_ae
+    from mrnet.align import FED_COLUMN, aligned_test_codes, paired_vectors, read_pairs, train_aligner
+    from mrnet.evaluation.crosslingual import retrieval_comparison, retrieval_markdown, withheld_reasons
     from mrnet.modelstore import save_autoencoder_model
     from mrnet.schemas import align_pairs_table
 
     model_version = published_model_version(store)
     settings = cfg.align
-    figures, versions = {}, {}
+    word_vectors = _model_word_vectors(store, model_version)
+    figures, versions, withheld, rows = {}, {}, {}, 0
     for side_a, side_b in settings.pairs:
         table = align_pairs_table(side_a, side_b)
         pairs = paired_vectors(store.read("corpus"), store.read("catalog"), side_a, side_b,
                                store.paths.root, model_version, settings.max_pairs,
                                settings.test_fraction)
         versions[table] = store.write(pairs, table, mode="overwrite", metadata=run.metadata())
-        train_a, train_b = read_pairs(store, table, "train")
-        test_a, test_b = read_pairs(store, table, "test")
-        if len(train_a) < 10 or len(test_a) < 2:
-            print(f"align {side_a}-{side_b}: only {len(train_a)} training pairs; skipped", flush=True)
+        train, test = read_pairs(store, table, "train"), read_pairs(store, table, "test")
+        if len(train["pair_key"]) < 10 or len(test["pair_key"]) < 2:
+            print(f"align {side_a}-{side_b}: only {len(train['pair_key'])} training pairs; skipped", flush=True)
             continue
-        model, history = train_multimodal_ae(train_a, train_b, settings, names=(side_a, side_b),
-                                             log=lambda line: log.info("[align] %s", line))
-        metrics = alignment_metrics(model, test_a, test_b, train_a, train_b)
+        model, history = train_aligner(train, settings, (side_a, side_b),
+                                       log=lambda line: log.info("[align] %s", line))
+        metrics = retrieval_comparison(train, test, aligned_test_codes(model, test, settings),
+                                       [word_vectors.get(side_a), word_vectors.get(side_b)]
+                                       if side_a in word_vectors and side_b in word_vectors else None)
+        reasons = withheld_reasons(metrics, settings.input, settings.withhold_below_random,
+                                   settings.withhold_below_procrustes)
         save_autoencoder_model(store.paths.align_model(model_version, side_a, side_b), model, {
-            "model_version": model_version, "pair": [side_a, side_b],
-            "dims": {"input": 2 * train_a.shape[1], "hidden": settings.hidden},
+            "model_version": model_version, "pair": [side_a, side_b], "method": settings.method,
+            "input": settings.input, "published": not reasons, "withheld": reasons,
+            "dims": {"input": int(train[f"{FED_COLUMN[settings.input]}_a"].shape[1]),
+                     "hidden": settings.hidden},
             "settings": {**asdict(settings), "names": [side_a, side_b]},
             "inputs": {table: versions[table]},
+            "pairs_train": len(train["pair_key"]), "pairs_test": len(test["pair_key"]),
             "metrics": metrics, "history": history}, run.config_yaml)
         figures[f"{side_a}-{side_b}"] = metrics
-        print(f"align {side_a}-{side_b}: {len(train_a):,} training pairs, {len(test_a):,} held out",
-              flush=True)
-        for method in ("mmae_a_to_b", "mmae_shared", "procrustes_a_to_b", "least_squares_a_to_b", "random"):
-            m = metrics[method]
-            print(f"  {method:<22} p@1={m['p@1']:.3f}  p@10={m['p@10']:.3f}", flush=True)
-    return {"rows": sum(f["pairs_train"] + f["pairs_test"] for f in figures.values()),
-            "model_version": model_version,
-            "pairs": figures, "versions": versions}
+        rows += len(train["pair_key"]) + len(test["pair_key"])
+        print(f"align {side_a}-{side_b} ({settings.method}, fed {settings.input} vectors): "
+              f"{len(train['pair_key']):,} training pairs, {len(test['pair_key']):,} held out", flush=True)
+        print(retrieval_markdown(metrics, (side_a, side_b)), flush=True)
+        if reasons:
+            withheld[f"{side_a}-{side_b}"] = reasons
+            log.warning("align %s-%s: WITHHELD, embedding_aligned stays null for both marketplaces: %s",
+                        side_a, side_b, "; ".join(reasons))
+    return {"rows": rows, "model_version": model_version,
+            "pairs": figures, "withheld": withheld, "versions": versions}
 
 
 def score_embeddings(spark, store, cfg, run) -> dict:
@@ -300,19 +310,87 @@ def evaluate_embeddings(spark, store, cfg, run) -> dict:
                 .toPandas())   # a bounded sample for the plots and neighbour tables
     neighbours, cross = _neighbour_tables(universe, settings)
     histories = _training_histories(store, model_version)
+    retrieval = _cross_language_retrieval(store, cfg, embeddings, catalog, word_vectors)
     folder = Path(store.paths.reports(model_version, cfg.catalog.name))
     report = write_report(folder, {"model_version": model_version, "catalog": cfg.catalog.name,
                                    "embeddings_version": embeddings_version,
                                    "note": f"samples of at most {settings.sample} products per task, "
                                            f"{settings.folds}-fold cross-validation"},
-                          results, overlaps, neighbours, cross, _one_marketplace(universe), histories)
+                          results, overlaps, neighbours, cross, _one_marketplace(universe), histories,
+                          retrieval)
     print(f"evaluate: report {report}", flush=True)
     table2 = table2_results(results)
     print(table2_markdown(table2), flush=True)
-    return {"rows": len(universe), "report": str(report), "tasks": list(results),
+    return {"rows": sum(int(r.get("n", 0)) for r in results.values()), "report": str(report),
+            "tasks": list(results),
+            "retrieval": {name: r["metrics"] for name, r in retrieval.items()},
             "versions": {"embeddings": embeddings_version},
             "table2": json.loads(json.dumps({n: r.get("scores") for n, r in table2.items()},
                                             default=float))}
+
+
+def _cross_language_retrieval(store, cfg, embeddings, catalog, word_vectors: dict) -> dict:
+    """Per aligned marketplace pair, retrieval on held-out pairs (evaluate.retrieval_pair_key, or
+    the align stage's test split) with baselines fitted on the aligner's training pairs."""
+    from pyspark.sql import functions as F
+
+    from mrnet.align import read_pairs
+    from mrnet.evaluation.crosslingual import retrieval_comparison
+    from mrnet.schemas import align_pairs_table
+
+    key = cfg.evaluate.retrieval_pair_key or "pair_key"
+    out = {}
+    for side_a, side_b in cfg.align.pairs:
+        table = align_pairs_table(side_a, side_b)
+        if not store.exists(table) or key not in catalog.columns:
+            continue
+        train = read_pairs(store, table, "train")
+        keys = catalog.filter(F.col(key).isNotNull()).select(F.col(key).alias("_key"))
+        if not cfg.evaluate.retrieval_pair_key:
+            keys = store.read(table).filter(F.col("split") == "test").select(F.col("pair_key").alias("_key"))
+        test = _held_out_pairs(embeddings, catalog, key, keys, side_a, side_b, cfg.evaluate.sample)
+        if len(test["title_a"]) < 2 or len(train["title_a"]) < 2:
+            continue
+        aligned = None if test["aligned_a"] is None else (test["aligned_a"], test["aligned_b"])
+        wv = [word_vectors[m] for m in (side_a, side_b)] if side_a in word_vectors and side_b in word_vectors else None
+        manifest = _align_manifest(store, published_model_version(store), side_a, side_b)
+        out[f"{side_a}-{side_b}"] = {
+            "names": [side_a, side_b], "metrics": retrieval_comparison(train, test, aligned, wv),
+            "withheld": manifest.get("withheld", []), "pairs_train": len(train["title_a"]),
+            "pairs_test": len(test["title_a"]),
+            "source": f"catalog column {key}" if cfg.evaluate.retrieval_pair_key else "the align stage's test split"}
+    return out
+
+
+def _held_out_pairs(embeddings, catalog, key: str, keys, side_a: str, side_b: str, limit: int) -> dict:
+    """A pair set (see mrnet.evaluation.crosslingual) of at most ``limit`` held-out pairs, from the
+    scored table, with each side's aligned vector (None when a side has none)."""
+    import numpy as np
+    from pyspark.sql import functions as F
+
+    scored = (catalog.select("marketplace", "product_id", "title", F.col(key).alias("_key"))
+              .join(keys.distinct(), "_key")
+              .join(embeddings.filter(F.col("status") == "ok")
+                    .select("marketplace", "product_id", "embedding_pg", "embedding", "embedding_aligned"),
+                    ["marketplace", "product_id"]))
+    sides = [scored.filter(F.col("marketplace") == m).drop("marketplace", "product_id")
+             .toDF("_key", *[f"{c}_{s}" for c in ("title", "pg", "agn", "aligned")]) for m, s in ((side_a, "a"), (side_b, "b"))]
+    frame = (sides[0].join(sides[1], "_key").orderBy(F.crc32("_key"), "_key").limit(limit).toPandas())
+    frame = frame.sort_values("_key")
+    out = {f"title_{s}": frame[f"title_{s}"].tolist() for s in ("a", "b")}
+    for column in ("pg", "agn", "aligned"):
+        for s in ("a", "b"):
+            values = frame[f"{column}_{s}"]
+            present = len(values) and values.notna().all()
+            out[f"{column}_{s}"] = np.stack(values.to_numpy()).astype(np.float32) if present else None
+    return out
+
+
+def _align_manifest(store, model_version: str, side_a: str, side_b: str) -> dict:
+    from mrnet.modelstore import has_artifact, read_manifest
+
+    folder = store.paths.align_model(model_version, side_a, side_b)
+    return read_manifest(folder) if has_artifact(folder) else {}
 
 
 def _one_marketplace(universe):

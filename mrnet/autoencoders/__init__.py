@@ -6,6 +6,10 @@
   input) to one PG-agnostic space, with its objective, training and evaluation.
 * :mod:`~mrnet.autoencoders.multimodal` -- :class:`MultimodalAutoencoder`, the bimodal
   autoencoder that aligns two marketplaces' (languages') embedding spaces, and its training.
+* :mod:`~mrnet.autoencoders.contrastive` -- :class:`ContrastiveAligner`, the default aligner
+  (``align.method: contrastive``): two encoders (MRNet vector + hashed title tokens) into one
+  space, trained to retrieve each product's counterpart; the multimodal autoencoder is the
+  paper preset (``align.method: mmae``).
 * :mod:`~mrnet.autoencoders.io` -- both models serialise as a safetensors state dict plus a
   JSON-able config (:meth:`config` / :meth:`from_config`; :func:`save_autoencoder` /
   :func:`load_autoencoder` write one ``.safetensors`` file whose metadata carries the config).
@@ -20,6 +24,7 @@ Everything here takes numpy / torch inputs only; the Spark jobs that stream batc
 tables call these functions with a callable returning a fresh batch iterator per epoch.
 """
 
+from mrnet.autoencoders.contrastive import ContrastiveAligner, token_bags, train_contrastive_aligner
 from mrnet.autoencoders.io import (autoencoder_bytes, autoencoder_from_bytes, load_autoencoder,
                                    model_from_config, save_autoencoder)
 from mrnet.autoencoders.multimodal import (
@@ -41,6 +46,9 @@ __all__ = [
     "kl_sparsity",
     "train_sparse_ae",
     "evaluate_sparse_ae",
+    "ContrastiveAligner",
+    "token_bags",
+    "train_contrastive_aligner",
     "MultimodalAutoencoder",
     "multimodal_loss",
     "train_multimodal_ae",

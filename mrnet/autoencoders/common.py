@@ -11,6 +11,7 @@ import torch
 FORMAT_VERSION = 1
 _SPARSE_KIND = "block_sparse_autoencoder"
 _MULTIMODAL_KIND = "multimodal_autoencoder"
+_CONTRASTIVE_KIND = "contrastive_aligner"
 
 # A callable returning a fresh iterable of (x (B, block_dim) float, g (B,) int) batches.
 BatchSource = Callable[[], Iterable[tuple[np.ndarray, np.ndarray]]]

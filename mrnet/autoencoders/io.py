@@ -11,7 +11,8 @@ from typing import Any, Mapping
 
 import torch
 
-from mrnet.autoencoders.common import _MULTIMODAL_KIND, _SPARSE_KIND
+from mrnet.autoencoders.common import _CONTRASTIVE_KIND, _MULTIMODAL_KIND, _SPARSE_KIND
+from mrnet.autoencoders.contrastive import ContrastiveAligner
 from mrnet.autoencoders.multimodal import MultimodalAutoencoder
 from mrnet.autoencoders.sparse import BlockSparseAutoencoder
 
@@ -20,12 +21,14 @@ __all__ = ["autoencoder_bytes", "autoencoder_from_bytes", "save_autoencoder", "l
 
 
 def model_from_config(config: Mapping[str, Any], state_dict: Mapping[str, torch.Tensor]):
-    """Build either autoencoder from its ``config()`` and state dict."""
+    """Build any of the models (both autoencoders, the contrastive aligner) from its ``config()`` and state dict."""
     kind = config.get("kind")
     if kind == _SPARSE_KIND:
         return BlockSparseAutoencoder.from_config(config, state_dict)
     if kind == _MULTIMODAL_KIND:
         return MultimodalAutoencoder.from_config(config, state_dict)
+    if kind == _CONTRASTIVE_KIND:
+        return ContrastiveAligner.from_config(config, state_dict)
     raise ValueError(f"unknown autoencoder kind {kind!r}")
 
 

@@ -234,20 +234,38 @@ class AgnosticSettings(Checked):
 
 @dataclass
 class AlignSettings(Checked):
-    """The multimodal autoencoder across languages (paper 5)."""
+    """The cross-language aligner per marketplace pair (paper 5, and the contrastive default)."""
 
     pairs: list[list[str]] = setting(help="marketplace pairs, paired by catalog pair_key",
                                      factory=lambda: [["uk", "fr"]])
+    method: Literal["contrastive", "mmae"] = setting(
+        "contrastive", "contrastive: two encoders trained to retrieve each pair; mmae: the paper's "
+        "multimodal autoencoder")
+    input: Literal["agnostic", "group"] = setting(
+        "agnostic", "what the aligner is fed: the PG-agnostic vector (the paper) or the group vector")
+    title_buckets: int = setting(1 << 16, "contrastive: hashed title-token vectors shared by both "
+                                 "languages (0: the MRNet vectors alone)", "non_negative")
+    token_lr: float = setting(0.03, "contrastive: learning rate of the title-token vectors", "positive")
+    temperature: float = setting(0.05, "contrastive: softmax temperature of the InfoNCE loss", "positive")
+    weight_decay: float = setting(1e-4, "contrastive: AdamW weight decay of the linear maps", "non_negative")
     hidden: int = setting(256, "width of the shared space", "positive")
     lr: float = setting(0.001, "Adam learning rate", "positive")
-    epochs: int = setting(30, "passes over the pairs", "positive")
-    batch_size: int = setting(256, "examples per step", "positive")
+    epochs: int = setting(60, "passes over the pairs", "positive")
+    min_steps: int = setting(2000, "at least this many steps (few pairs get more epochs; 0: epochs "
+                             "alone, the paper preset)", "non_negative")
+    batch_size: int = setting(256, "examples per step (contrastive: the candidates of each step)", "positive")
     max_pairs: int = setting(500_000, "pairs sampled per marketplace pair", "positive")
     test_fraction: float = setting(0.2, "held-out pairs for precision@k", "open_fraction")
     seed: int = setting(0, "seed of weights and batch order")
     threads: int = setting(1, "torch threads", "positive")
-    activation: Literal["tanh", "sigmoid", "relu"] = setting("tanh", "hidden activation")
+    activation: Literal["tanh", "sigmoid", "relu"] = setting("tanh", "mmae: hidden activation")
     device: str = setting("cpu", "torch device")
+    withhold_below_random: float = setting(
+        5.0, "publish no aligned vectors for a pair whose held-out P@1 (either direction) is under "
+        "this multiple of random (0: never withhold)", "non_negative")
+    withhold_below_procrustes: bool = setting(
+        True, "also withhold when the aligner's held-out P@1 is below orthogonal Procrustes on "
+        "the vectors it is fed")
 
 
 @dataclass
@@ -291,6 +309,9 @@ class EvaluateSettings(Checked):
     baselines: list[Literal["lsa", "w2v_mean"]] = setting(help="beside MRNet and TF-IDF: lsa (256-d SVD of the fold's "
                                         "TF-IDF), w2v_mean (mean word vector)",
                                    factory=lambda: ["lsa", "w2v_mean"])
+    retrieval_pair_key: str = setting(
+        "", "catalog column with the pair keys of cross-language pairs kept out of training ('': "
+        "the align stage's held-out pairs)")
 
 
 @dataclass

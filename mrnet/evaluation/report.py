@@ -22,6 +22,7 @@ from mrnet.evaluation.classifiers import (TEXT_REPRESENTATIONS, compare_on_split
                                           small_training_data)
 from mrnet.evaluation.table2 import table2_markdown
 from mrnet.evaluation.importance import importance_overlap
+from mrnet.evaluation.crosslingual import retrieval_markdown
 from mrnet.evaluation.markdown import frame_markdown, markdown_table
 from mrnet.evaluation.neighbours import neighbour_markdown
 from mrnet.evaluation.unseen import unseen_population_split
@@ -139,17 +140,19 @@ def importance_overlaps(embeddings: DataFrame, catalog: DataFrame, labels: DataF
 
 def write_report(folder: Path, header: dict, results: dict, overlaps: dict, neighbours: pd.DataFrame | None,
                  cross: pd.DataFrame | None, projection_data: pd.DataFrame | None,
-                 histories: dict) -> Path:
-    """report.md, report.json and the PNG plots; returns report.md."""
+                 histories: dict, retrieval: dict | None = None) -> Path:
+    """report.md, report.json and the PNG plots; returns report.md. ``retrieval``: {pair name:
+    {"names", "metrics", "withheld", "pairs_train", "pairs_test", "source"}}."""
     folder.mkdir(parents=True, exist_ok=True)
     table2 = table2_results(results)
     images = _write_plots(folder, table2, results, projection_data, histories)
     lines = [*_summary_lines(header, table2), *_task_lines(results), *_overlap_lines(overlaps),
-             *_neighbour_lines(neighbours, cross)]
+             *_retrieval_lines(retrieval or {}), *_neighbour_lines(neighbours, cross)]
     lines += ["", "## Plots", ""] + [f"![{Path(p).stem}]({Path(p).name})" for p in images]
     report = folder / "report.md"
     report.write_text("\n".join(lines) + "\n")
-    (folder / "report.json").write_text(json.dumps({**header, "tasks": results, "importance_overlap": overlaps},
+    (folder / "report.json").write_text(json.dumps({**header, "tasks": results, "importance_overlap": overlaps,
+                                                    "cross_language_retrieval": retrieval or {}},
                                                    indent=1, default=to_jsonable))
     return report
 
@@ -208,6 +211,18 @@ def _overlap_lines(overlaps: dict) -> list[str]:
              o["n_overlap"], f"{o['expected_overlap']:.1f}", f"{o['p_value']:.3g}"]
             for name, o in overlaps.items())
     return ["", "## Feature-importance overlap (paper 4.3)", "", markdown_table(head, rows)]
+
+
+def _retrieval_lines(retrieval: dict) -> list[str]:
+    lines = []
+    for name, r in retrieval.items():
+        lines += ["", f"## Cross-language retrieval {name} (paper 5)", "",
+                  f"{r['pairs_test']:,} held-out pairs ({r['source']}); baselines fitted on the aligner's "
+                  f"{r['pairs_train']:,} training pairs; Euclidean, ties count against the query.", "",
+                  retrieval_markdown(r["metrics"], tuple(r["names"]))]
+        if r["withheld"]:
+            lines += ["", "**Aligned vectors withheld** (embedding_aligned is null): " + "; ".join(r["withheld"])]
+    return lines
 
 
 def _neighbour_lines(neighbours: pd.DataFrame | None, cross: pd.DataFrame | None) -> list[str]:

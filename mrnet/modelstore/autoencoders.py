@@ -32,13 +32,18 @@ def agnostic_model(paths: Paths, model_version: str, marketplace: str):
 
 
 def aligner_for(paths: Paths, model_version: str, marketplace: str):
-    """(multimodal autoencoder, "a" or "b") of the first configured pair naming the marketplace."""
+    """(aligner, "a" or "b", the vector it is fed) of the first configured pair naming the
+    marketplace, or None; a pair whose aligner the align stage withheld (manifest
+    ``published: false``) has none."""
     root = Path(paths.model_version(model_version)) / "align"
     for folder in sorted(root.iterdir()) if root.exists() else []:
         if folder.name.endswith(".tmp") or not has_artifact(folder):   # .tmp: a write that died
             continue
-        side_a, side_b = read_manifest(folder)["pair"]
+        manifest = read_manifest(folder)
+        side_a, side_b = manifest["pair"]
         if marketplace in (side_a, side_b):
+            if not manifest.get("published", True):
+                return None
             model, _ = load_autoencoder_model(folder)
-            return model, "a" if marketplace == side_a else "b"
+            return model, "a" if marketplace == side_a else "b", manifest.get("input", "agnostic")
     return None
