@@ -8,7 +8,7 @@ LSA-256, on the group and on the PG-agnostic vectors, and random). No Spark: the
 with delta-rs.
 
     .venv/bin/python bench/align_ablation.py --warehouse warehouse/ikea_en_de --catalog ikea_en_de \
-        --variant default: --variant paper: align.method=mmae align.epochs=30 \
+        --variant default: --variant paper: align.method=mmae align.input=agnostic align.epochs=30 \
         --variant no_tokens: align.title_buckets=0
 """
 from __future__ import annotations

@@ -241,8 +241,8 @@ class AlignSettings(Checked):
     method: Literal["contrastive", "mmae"] = setting(
         "contrastive", "contrastive: two encoders trained to retrieve each pair; mmae: the paper's "
         "multimodal autoencoder")
-    input: Literal["agnostic", "group"] = setting(
-        "agnostic", "what the aligner is fed: the PG-agnostic vector (the paper) or the group vector")
+    input: Literal["group", "agnostic"] = setting(
+        "group", "what the aligner is fed: the group vector, or the PG-agnostic one (the paper)")
     title_buckets: int = setting(1 << 16, "contrastive: hashed title-token vectors shared by both "
                                  "languages (0: the MRNet vectors alone)", "non_negative")
     token_lr: float = setting(0.03, "contrastive: learning rate of the title-token vectors", "positive")
