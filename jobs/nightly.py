@@ -13,6 +13,8 @@ FLAGS = [
     Flag("--stages", "nightly.stages", "comma-separated subset of stages to run (default: all)",
          is_list=True),
     Flag("--force", "nightly.force", "run every stage even when its inputs are unchanged", boolean=True),
+    Flag("--allow-shrink", "ingest.allow_shrink", "let ingest commit a catalog its guards refuse "
+         "(empty, much smaller than the current one, mostly quarantined)", boolean=True),
 ]
 
 if __name__ == "__main__":

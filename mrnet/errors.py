@@ -4,7 +4,10 @@ Exit codes of every job (a scheduler can alert on them):
     0  success
     1  a stage failed (e.g. some groups did not train); the message says which and why
     2  configuration error (unknown key, wrong type, bad value, missing input named in conf)
-    3  a required input is missing (no trained model version yet, no word vectors)
+    3  a required input is missing or empty (no trained model version yet, no word vectors, an
+       empty catalog)
+    4  a commit was refused to protect a good table (ingest would shrink or empty the catalog;
+       ``--allow-shrink`` overrides)
 """
 from __future__ import annotations
 
@@ -27,3 +30,9 @@ class BadSelection(PipelineError):
 
 class MissingInput(PipelineError):
     exit_code = 3
+
+
+class RefusedCommit(PipelineError):
+    """Committing would destroy a good table version; it stays current."""
+
+    exit_code = 4

@@ -4,6 +4,7 @@ Every source row ends in exactly one of them: rows in = catalog rows + quarantin
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from pyspark import StorageLevel
@@ -12,10 +13,18 @@ from pyspark.sql import functions as F
 
 from mrnet.catalog import map_to_contract
 from mrnet.configuration.schema import CatalogSettings, IngestSettings
+from mrnet.errors import RefusedCommit
 from mrnet.schemas import CATALOG_PARTITIONS, CONTRACT_COLUMNS, QUARANTINE_PARTITIONS, REASONS
+
+log = logging.getLogger("mrnet")
 
 # U+FFFD is what a reader leaves where the bytes were not valid UTF-8.
 INVALID_TEXT = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F\uFFFD]"
+# What does not count as content (Java regex, as Spark runs it): Unicode whitespace and
+# separators (NBSP, U+2003, U+3000, ...), format characters (zero-width space/joiners, BOM), and
+# markup: tags and character entities.
+INVISIBLE = r"[\s\p{Z}\p{Cf}]+"
+MARKUP = r"<[^>]*>|&(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);"
 
 
 @dataclass
@@ -47,7 +56,9 @@ def validate(mapped: DataFrame, catalog: CatalogSettings, rules: IngestSettings)
 
 
 def _clean_spaces(column: Column) -> Column:
-    return F.trim(F.regexp_replace(column, r"[ \t\r\n]+", " "))
+    """Runs of any Unicode space become one ASCII space; zero-width characters go."""
+    spaced = F.regexp_replace(column, r"[\s\p{Z}]+", " ")
+    return F.trim(F.regexp_replace(spaced, r"[\x{200B}-\x{200D}\x{2060}\x{FEFF}]", ""))
 
 
 def _reason(name: str, detail: str = "") -> Column:
@@ -87,7 +98,9 @@ def _first_reason(catalog: CatalogSettings, rules: IngestSettings) -> Column:
 
 
 def _blank(column: str) -> Column:
-    return F.col(column).isNull() | (F.trim(F.col(column)) == "")
+    """Null, or nothing left once markup and invisible characters are removed."""
+    visible = F.regexp_replace(F.regexp_replace(F.col(column), MARKUP, ""), INVISIBLE, "")
+    return F.col(column).isNull() | (visible == "")
 
 
 def catalog_rows(validated: DataFrame, catalog: CatalogSettings) -> DataFrame:
@@ -104,15 +117,32 @@ def quarantine_rows(validated: DataFrame) -> DataFrame:
 CONTENT_KEY = "mrnet.content"
 
 
-def content_fingerprint(validated: DataFrame, catalog: CatalogSettings) -> tuple[int, str]:
-    """(rows in, a fingerprint of the kept rows' content) in one pass: a re-ingest of the same
-    catalog writes a new version with the same fingerprint, so later stages can be skipped."""
+def content_fingerprint(validated: DataFrame, catalog: CatalogSettings) -> tuple[int, int, str]:
+    """(rows in, rows kept, a fingerprint of the kept rows' content) in one pass: a re-ingest of
+    the same catalog writes a new version with the same fingerprint, so later stages can be
+    skipped."""
     kept = F.col("reason").isNull()
     row_hash = F.xxhash64(*CONTRACT_COLUMNS, *catalog.attributes.keys())
     stats = validated.agg(F.count("*").alias("rows"),
                           F.sum(F.when(kept, row_hash.cast("decimal(38,0)"))).alias("hash"),
                           F.sum(kept.cast("long")).alias("kept")).first()
-    return stats["rows"], f"{stats['kept']}:{stats['hash']}"
+    return stats["rows"], stats["kept"] or 0, f"{stats['kept']}:{stats['hash']}"
+
+
+def refusal(rows_in: int, kept: int, current: int | None, rules: IngestSettings) -> str | None:
+    """Why committing this catalog would destroy a good table (None: commit). ``current`` is the
+    current catalog version's row count (None when there is none)."""
+    quarantined = rows_in - kept
+    if kept == 0:
+        return (f"the new catalog would be empty ({rows_in:,} rows read, {quarantined:,} quarantined): "
+                "check catalog.path and the column mapping")
+    if current and kept < rules.min_kept_fraction * current:
+        return (f"the new catalog keeps {kept:,} rows, under ingest.min_kept_fraction "
+                f"{rules.min_kept_fraction:g} of the current version's {current:,}")
+    if quarantined > rules.max_quarantine_fraction * rows_in:
+        return (f"{quarantined:,} of {rows_in:,} rows would be quarantined, over "
+                f"ingest.max_quarantine_fraction {rules.max_quarantine_fraction:g}")
+    return None
 
 
 def run_ingest(spark, store, raw: DataFrame, catalog: CatalogSettings, rules: IngestSettings,
@@ -121,7 +151,15 @@ def run_ingest(spark, store, raw: DataFrame, catalog: CatalogSettings, rules: In
     validated = validate(map_to_contract(raw, catalog, rules), catalog, rules)
     validated = validated.persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        rows_in, content = content_fingerprint(validated, catalog)
+        rows_in, kept, content = content_fingerprint(validated, catalog)
+        current = sum(store.row_counts("catalog", "marketplace").values()) if store.exists("catalog") else None
+        reason = refusal(rows_in, kept, current, rules)
+        if reason and not rules.allow_shrink:
+            raise RefusedCommit(f"ingest refused to commit: {reason}. The current catalog stays "
+                                f"(version {store.version('catalog') if current is not None else 'none'}); "
+                                "--allow-shrink (ingest.allow_shrink) commits it anyway")
+        if reason:
+            log.warning("ingest: committing although %s (ingest.allow_shrink)", reason)
         catalog_version = store.write(catalog_rows(validated, catalog), "catalog", mode="overwrite",
                                       partition_by=CATALOG_PARTITIONS,
                                       metadata={**(metadata or {}), CONTENT_KEY: content})

@@ -29,10 +29,22 @@ def ingest_catalog(spark, store, cfg, run) -> dict:
                          "quarantine": summary.quarantine_version}}
 
 
+def require_rows(store, table: str, partition: str = "marketplace") -> int:
+    """The table's row count (from the Delta log); an absent or empty input stops the stage."""
+    if not store.exists(table):
+        raise MissingInput(f"table {table!r} does not exist under {store.paths.root}: run the stage "
+                           "that writes it first")
+    rows = sum(store.row_counts(table, partition).values())
+    if rows == 0:
+        raise MissingInput(f"table {table!r} (version {store.version(table)}) is empty: nothing to do")
+    return rows
+
+
 def tokenize_corpus(spark, store, cfg, run) -> dict:
     from mrnet.corpus import build_corpus
     from mrnet.schemas import CORPUS_PARTITIONS
 
+    require_rows(store, "catalog")
     tokens = build_corpus(store.read("catalog"), cfg.corpus.include_description)
     version = store.write(tokens, "corpus", mode="overwrite", partition_by=CORPUS_PARTITIONS,
                           metadata=run.metadata())
@@ -73,6 +85,7 @@ def build_label_tables(spark, store, cfg, run) -> dict:
     from mrnet.labels import build_labels
     from mrnet.schemas import LABEL_METADATA, LABEL_METADATA_PARTITIONS, LABEL_PARTITIONS
 
+    require_rows(store, "corpus")
     title_tokens = store.read("corpus").select("marketplace", "product_group", "product_id",
                                                "title_tokens")
     build = build_labels(store.read("catalog"), title_tokens, cfg.tasks, cfg.labels)
@@ -250,6 +263,7 @@ def score_embeddings(spark, store, cfg, run) -> dict:
     from mrnet.schemas import EMBEDDINGS, EMBEDDINGS_PARTITIONS
     from mrnet.score import incremental_files, score_files
 
+    require_rows(store, "catalog")
     model_version = cfg.score.model_version or published_model_version(store)
     incremental = cfg.score.incremental
     scored_at = datetime.now(timezone.utc)

@@ -35,6 +35,10 @@ DIRTY = {
 }
 
 
+# the fixtures are mostly dirt on purpose: the quarantine-share guard is off for them
+DIRTY_RULES = IngestSettings(max_title_chars=100, max_quarantine_fraction=1.0)
+
+
 def dirty_catalog_settings(path: Path) -> CatalogSettings:
     return CatalogSettings(
         name="dirty", format="csv", path=str(path),
@@ -59,7 +63,7 @@ def dirty_csv(tmp_path) -> Path:
 def test_dirty_catalog_every_reason_and_the_invariant(spark, store, dirty_csv):
     catalog = dirty_catalog_settings(dirty_csv)
     raw = read_source(spark, catalog, SyntheticSettings())
-    summary = run_ingest(spark, store, raw, catalog, IngestSettings(max_title_chars=100))
+    summary = run_ingest(spark, store, raw, catalog, DIRTY_RULES)
     assert summary.rows_in == len(CLEAN) + len(DIRTY) + 1
     assert summary.rows_in == summary.kept + summary.quarantined
     expected = {reason: 1 for reason in DIRTY}
@@ -76,7 +80,7 @@ def test_quarantine_keeps_the_whole_original_row(spark, store, dirty_csv):
 
     catalog = dirty_catalog_settings(dirty_csv)
     run_ingest(spark, store, read_source(spark, catalog, SyntheticSettings()), catalog,
-               IngestSettings(max_title_chars=100))
+               DIRTY_RULES)
     quarantine = store.read("quarantine")
     assert [f.name for f in quarantine.schema] == [f.name for f in QUARANTINE]
     rows = quarantine.toPandas().set_index("reason")
@@ -90,7 +94,7 @@ def test_duplicates_are_resolved_deterministically(spark, store, dirty_csv):
     kept_titles = []
     for partitions in (1, 4):
         raw = read_source(spark, catalog, SyntheticSettings()).repartition(partitions)
-        run_ingest(spark, store, raw, catalog, IngestSettings(max_title_chars=100))
+        run_ingest(spark, store, raw, catalog, DIRTY_RULES)
         kept_titles.append(store.read_pandas("catalog").set_index("product_id").loc["1", "title"])
     assert kept_titles[0] == kept_titles[1]
 
@@ -98,9 +102,9 @@ def test_duplicates_are_resolved_deterministically(spark, store, dirty_csv):
 def test_rerun_gives_same_counts_and_a_new_version(spark, store, dirty_csv):
     catalog = dirty_catalog_settings(dirty_csv)
     first = run_ingest(spark, store, read_source(spark, catalog, SyntheticSettings()), catalog,
-                       IngestSettings(max_title_chars=100))
+                       DIRTY_RULES)
     second = run_ingest(spark, store, read_source(spark, catalog, SyntheticSettings()), catalog,
-                        IngestSettings(max_title_chars=100))
+                        DIRTY_RULES)
     assert (second.kept, second.quarantined) == (first.kept, first.quarantined)
     assert second.catalog_version == first.catalog_version + 1
     assert store.read("catalog").count() == first.kept
@@ -139,16 +143,19 @@ def test_ingest_job_through_spark_submit(tmp_path, dirty_csv):
         "  attributes: {price: {expr: price, type: number}}\n")
     spark_submit = Path(sys.executable).parent / "spark-submit"
     env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
-    result = subprocess.run(
-        [str(spark_submit), "--master", "local[1]", str(ROOT / "jobs" / "ingest.py"),
-         "--catalog", str(conf), "--set", f"storage.root={tmp_path / 'wh'}",
-         "--set", "ingest.max_title_chars=100"],
-        capture_output=True, text=True, env=env, timeout=300)
+    command = [str(spark_submit), "--master", "local[1]", str(ROOT / "jobs" / "ingest.py"),
+               "--catalog", str(conf), "--set", f"storage.root={tmp_path / 'wh'}",
+               "--set", "ingest.max_title_chars=100"]
+    refused = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert refused.returncode == 4, refused.stderr[-3000:]       # 9 of 12 rows are dirt
+    assert "ingest refused to commit: 9 of 12 rows would be quarantined" in refused.stderr + refused.stdout
+    assert not (tmp_path / "wh" / "tables" / "catalog").exists()
+    result = subprocess.run(command + ["--allow-shrink"], capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "rows in                12" in result.stdout
     assert "kept                    3" in result.stdout
     runs = list((tmp_path / "wh" / "runs" / "ingest").glob("*/config.yaml"))
-    assert len(runs) == 1 and "name: dirty" in runs[0].read_text()
+    assert len(runs) == 2 and all("name: dirty" in run.read_text() for run in runs)
 
 
 def test_a_conf_expression_that_does_not_fit_the_source_fails_at_start_naming_its_key(spark):
@@ -166,3 +173,64 @@ def test_a_conf_expression_that_does_not_fit_the_source_fails_at_start_naming_it
         map_to_contract(raw, bad_attribute, IngestSettings())
     good = CatalogSettings(name="t", format="csv", path="x.csv", columns={**columns, "title": "name"})
     assert map_to_contract(raw, good, IngestSettings()).select("title").first()[0] == "Red chair"
+
+
+COLUMNS = ["product_id", "marketplace", "product_group", "title", "description", "price"]
+
+
+def _csv(tmp_path, name: str, rows) -> Path:
+    path = tmp_path / name
+    pd.DataFrame(rows, columns=COLUMNS).to_csv(path, index=False)
+    return path
+
+
+def _ingest(spark, store, path: Path, rules: IngestSettings = DIRTY_RULES):
+    catalog = dirty_catalog_settings(path)
+    return run_ingest(spark, store, read_source(spark, catalog, SyntheticSettings()), catalog, rules)
+
+
+def test_blank_looking_ids_and_titles_are_empty(spark, store, tmp_path):
+    """Unicode spaces, zero-width characters and markup alone are no content."""
+    blank_ids = ["\u00a0", "\t", "\u3000", "\u200b"]
+    blank_titles = ["\u3000\u2003", "\u00a0", "\u200b\u200d", "<br>", "&nbsp;", "<p> &#160; </p>"]
+    rows = [(i, "uk", "toys", "Some title", "", "1") for i in blank_ids]
+    rows += [(f"t{k}", "uk", "toys", t, "", "1") for k, t in enumerate(blank_titles)]
+    rows += [("ok", "uk", "toys", "Wooden\u00a0train\u3000set\u200b", "", "1")]
+    summary = _ingest(spark, store, _csv(tmp_path, "blank.csv", rows))
+    assert summary.by_reason == {"empty_id": len(blank_ids), "empty_title": len(blank_titles)}
+    quarantined = store.read_pandas("quarantine").set_index("product_id")
+    assert all(quarantined.loc[f"t{k}", "reason"] == "empty_title" for k in range(len(blank_titles)))
+    assert store.read_pandas("catalog").title.tolist() == ["Wooden train set"]
+
+
+def test_a_run_cannot_destroy_a_good_catalog(spark, store, tmp_path):
+    from mrnet.errors import RefusedCommit
+
+    good = _ingest(spark, store, _csv(tmp_path, "good.csv", CLEAN), IngestSettings())
+    assert good.kept == 3 and store.version("catalog") == 0
+    header_only = _csv(tmp_path, "header.csv", [])
+    no_groups = _csv(tmp_path, "nogroups.csv", [(i, "uk", None, "A title", "", "1") for i in "abc"])
+    one_row = _csv(tmp_path, "one.csv", CLEAN[:1])
+    mostly_bad = _csv(tmp_path, "bad.csv", CLEAN[:1] + [(f"x{i}", "uk", "toys", "T", "", "nope") for i in range(3)])
+    for path, message in ((header_only, "would be empty (0 rows read"),
+                          (no_groups, "would be empty (3 rows read, 3 quarantined)"),
+                          (one_row, "keeps 1 rows, under ingest.min_kept_fraction 0.5 of the current version's 3"),
+                          (mostly_bad, "3 of 4 rows would be quarantined")):
+        with pytest.raises(RefusedCommit, match="ingest refused to commit") as refused:
+            _ingest(spark, store, path, IngestSettings(min_kept_fraction=0.2 if path == mostly_bad else 0.5))
+        assert message in str(refused.value) and "--allow-shrink" in str(refused.value)
+        assert store.version("catalog") == 0 and len(store.read_pandas("catalog")) == 3   # untouched
+        assert store.version("quarantine") == 0
+    forced = _ingest(spark, store, header_only, IngestSettings(allow_shrink=True))
+    assert forced.kept == 0 and store.version("catalog") == 1
+
+
+def test_later_stages_refuse_an_empty_catalog(spark, store, tmp_path):
+    from mrnet.errors import MissingInput
+    from mrnet.stages import require_rows
+
+    with pytest.raises(MissingInput, match="does not exist"):
+        require_rows(store, "catalog")
+    _ingest(spark, store, _csv(tmp_path, "header.csv", []), IngestSettings(allow_shrink=True))
+    with pytest.raises(MissingInput, match="'catalog' \\(version 0\\) is empty"):
+        require_rows(store, "catalog")

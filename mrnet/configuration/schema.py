@@ -129,6 +129,11 @@ class SyntheticSettings(Checked):
 @dataclass
 class IngestSettings(Checked):
     max_title_chars: int = setting(1_000, "longer titles are quarantined", "positive")
+    min_kept_fraction: float = setting(0.5, "refuse to commit a catalog with fewer rows than this share "
+                                       "of the current version's", "fraction")
+    max_quarantine_fraction: float = setting(0.5, "refuse to commit when more than this share of the "
+                                             "rows in is quarantined", "fraction")
+    allow_shrink: bool = setting(False, "commit even when the guards above refuse (--allow-shrink)")
     number_pattern: str = setting(r"[^0-9.eE+-]",
                                   "regex of characters stripped before parsing numbers")
 
