@@ -335,7 +335,8 @@ def evaluate_embeddings(spark, store, cfg, run) -> dict:
     print(f"evaluate: report {report}", flush=True)
     table2 = table2_results(results)
     print(table2_markdown(table2), flush=True)
-    return {"rows": sum(int(r.get("n", 0)) for r in results.values()), "report": str(report),
+    rows = sum(int(r.get("n", 0)) for r in results.values()) + sum(r["pairs_test"] for r in retrieval.values())
+    return {"rows": rows, "report": str(report),
             "tasks": list(results),
             "retrieval": {name: r["metrics"] for name, r in retrieval.items()},
             "versions": {"embeddings": embeddings_version},
