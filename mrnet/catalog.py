@@ -14,7 +14,10 @@ from mrnet.configuration import ConfigError
 from mrnet.configuration.schema import CatalogSettings, IngestSettings, SyntheticSettings
 from mrnet.schemas import CONTRACT_COLUMNS
 
-CSV_DEFAULTS = {"header": "true", "multiLine": "true", "escape": '"', "mode": "PERMISSIVE"}
+CSV_OPTIONS = ("sep", "delimiter", "quote", "header", "multiLine", "escape", "mode")
+# Columns a reader adds beside the source's: a record-level quarantine reason (a malformed CSV
+# record, a JSON line that does not parse), the record's text, and where it came from.
+RECORD_COLUMNS = ("_record_error", "_record_text", "_source_file", "_source_line")
 
 
 def read_source(spark, catalog: CatalogSettings, synthetic: SyntheticSettings,
@@ -31,10 +34,80 @@ def read_source(spark, catalog: CatalogSettings, synthetic: SyntheticSettings,
         if read_delta is None:
             raise ValueError("a Delta source needs a read_delta(uri) function")
         raw = read_delta(catalog.path)
+    elif catalog.format == "csv":
+        raw = read_csv_records(spark, catalog.path, catalog.options)
+    elif catalog.format == "json":
+        raw = _json_records(spark.read.format("json").options(
+            **{"columnNameOfCorruptRecord": "_corrupt_record", **catalog.options}).load(catalog.path))
     else:
-        options = {**CSV_DEFAULTS, **catalog.options} if catalog.format == "csv" else catalog.options
-        raw = spark.read.format(catalog.format).options(**options).load(catalog.path)
+        raw = spark.read.format(catalog.format).options(**catalog.options).load(catalog.path)
     return raw.toDF(*[c.lstrip("\ufeff") for c in raw.columns])
+
+
+def read_csv_records(spark, path: str, options: dict) -> DataFrame:
+    """CSV files as records counted from the source (mrnet.csvrecords), one file per task: the
+    header's columns as strings plus RECORD_COLUMNS. Every file must have the same header."""
+    from pyspark.sql.types import LongType, StringType, StructField, StructType
+
+    unknown = sorted(set(options) - set(CSV_OPTIONS))
+    if unknown:
+        raise ConfigError(f"catalog.options: {unknown} are not supported for CSV (supported: sep, quote)")
+    sep, quote = options.get("sep", options.get("delimiter", ",")), options.get("quote", '"')
+    files = spark.read.format("binaryFile").load(path)
+    first = files.select("path").orderBy("path").first()
+    if first is None:
+        raise ConfigError(f"catalog.path: no file matches {path!r}")
+    header = _csv_header(spark, first["path"], sep, quote)
+    schema = StructType([StructField(c, StringType()) for c in header] +
+                        [StructField(c, LongType() if c == "_source_line" else StringType())
+                         for c in RECORD_COLUMNS])
+    return files.select("path", "content").mapInPandas(_csv_file_records(header, sep, quote), schema)
+
+
+def _csv_header(spark, path: str, sep: str, quote: str) -> list[str]:
+    from mrnet.csvrecords import split_records
+
+    line = spark.read.text(path).first()
+    if line is None:
+        raise ConfigError(f"catalog.path: {path} is empty (no header line)")
+    header, _ = split_records(line["value"].encode("utf-8"), sep, quote)
+    duplicates = sorted({h for h in header if header.count(h) > 1})
+    if duplicates:
+        raise ConfigError(f"catalog.path: {path} repeats the header columns {duplicates}")
+    return header
+
+
+def _csv_file_records(header: list[str], sep: str, quote: str, batch: int = 20_000):
+    def records(frames):
+        import pandas as pd
+
+        from mrnet.csvrecords import split_records
+
+        for frame in frames:
+            for path, content in zip(frame["path"], frame["content"]):
+                names, found = split_records(bytes(content), sep, quote)
+                if names != header:
+                    raise ValueError(f"{path}: header {names} differs from the first file's {header}")
+                rows = []
+                for record in found:
+                    # an empty field is null, as Spark's own CSV reader has it
+                    fields = [f if f != "" else None for f in record.fields] if record.fields else [None] * len(header)
+                    rows.append([*fields, record.error, record.text, path, record.line])
+                    if len(rows) == batch:
+                        yield pd.DataFrame(rows, columns=[*header, *RECORD_COLUMNS])
+                        rows = []
+                if rows:
+                    yield pd.DataFrame(rows, columns=[*header, *RECORD_COLUMNS])
+
+    return records
+
+
+def _json_records(raw: DataFrame) -> DataFrame:
+    """A JSON line that does not parse keeps its text and the reason malformed_record."""
+    if "_corrupt_record" not in raw.columns:
+        return raw
+    return (raw.withColumn("_record_error", F.when(F.col("_corrupt_record").isNotNull(), F.lit("malformed_record")))
+            .withColumnRenamed("_corrupt_record", "_record_text"))
 
 
 def map_to_contract(raw: DataFrame, catalog: CatalogSettings, rules: IngestSettings) -> DataFrame:
@@ -44,7 +117,11 @@ def map_to_contract(raw: DataFrame, catalog: CatalogSettings, rules: IngestSetti
     missing value from one that does not parse.
     """
     check_expressions(raw, catalog)
-    raw = raw.withColumn("_raw", F.to_json(F.struct(*[F.col(f"`{c}`") for c in raw.columns])))
+    source = [c for c in raw.columns if c not in RECORD_COLUMNS]
+    record = F.to_json(F.struct(*[F.col(c) for c in RECORD_COLUMNS[1:] if c in raw.columns]))
+    error = F.col("_record_error") if "_record_error" in raw.columns else F.lit(None).cast("string")
+    raw = raw.withColumn("_raw", F.when(error.isNotNull(), record).otherwise(
+        F.to_json(F.struct(*[F.col(f"`{c}`") for c in source])))).withColumn("_record_error", error)
     columns = [_contract_column(name, catalog.columns.get(name)) for name in CONTRACT_COLUMNS]
     attributes, texts = [], []
     for name, spec in catalog.attributes.items():
@@ -52,7 +129,7 @@ def map_to_contract(raw: DataFrame, catalog: CatalogSettings, rules: IngestSetti
         attributes.append(_typed(source, spec.type, rules).alias(name))
         if spec.type == "number":
             texts.append(source.cast("string").alias(f"_text_{name}"))
-    return raw.select(*columns, *attributes, *texts, "_raw")
+    return raw.select(*columns, *attributes, *texts, "_raw", "_record_error")
 
 
 def check_expressions(raw: DataFrame, catalog: CatalogSettings) -> None:

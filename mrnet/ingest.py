@@ -70,6 +70,7 @@ def _reason(name: str, detail: str = "") -> Column:
 
 def _first_reason(catalog: CatalogSettings, rules: IngestSettings) -> Column:
     checks: list[tuple[Column, Column]] = [
+        (F.col("_record_error").isNotNull(), F.col("_record_error")),   # the reader's reason
         (_blank("product_id"), _reason("empty_id")),
         (_blank("marketplace"), _reason("empty_marketplace")),
     ]

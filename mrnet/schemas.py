@@ -43,6 +43,10 @@ QUARANTINE = struct(("product_id", STRING), ("marketplace", STRING), ("reason", 
 
 # Reasons a catalog row is quarantined, in the order they are checked (a row gets the first).
 REASONS = (
+    "malformed_record",    # from the reader: an unbalanced quote (CSV), a line that is not JSON
+    "wrong_field_count",   # a CSV record with more or fewer fields than the header
+    "invalid_utf8",        # a CSV record with bytes that are not UTF-8
+    "repeated_header",     # the header line again inside a CSV file
     "empty_id",
     "empty_marketplace",
     "unknown_marketplace",

@@ -1,9 +1,11 @@
 """Ingest: every row lands in catalog or quarantine, with the reason, on dirty and real input."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -67,7 +69,7 @@ def test_dirty_catalog_every_reason_and_the_invariant(spark, store, dirty_csv):
     assert summary.rows_in == len(CLEAN) + len(DIRTY) + 1
     assert summary.rows_in == summary.kept + summary.quarantined
     expected = {reason: 1 for reason in DIRTY}
-    expected["invalid_text"] = 2            # the control character and the invalid UTF-8
+    expected["invalid_utf8"] = 1            # the CSV reader's: the record's bytes are not UTF-8
     assert summary.by_reason == expected
     kept = store.read_pandas("catalog").set_index("product_id")
     assert sorted(kept.index) == ["1", "2", "3"]
@@ -234,3 +236,42 @@ def test_later_stages_refuse_an_empty_catalog(spark, store, tmp_path):
     _ingest(spark, store, _csv(tmp_path, "header.csv", []), IngestSettings(allow_shrink=True))
     with pytest.raises(MissingInput, match="'catalog' \\(version 0\\) is empty"):
         require_rows(store, "catalog")
+
+
+def test_a_messy_csv_loses_no_record(spark, store, tmp_path):
+    """An unterminated quote costs its own record only; every record of the source is counted
+    (the parser's merged rows are not), each malformed one quarantined with its line."""
+    good = [f'{i},uk,toys,Toy number {i},"desc, with comma",{i}.50' for i in range(1, 13)]
+    lines = ["product_id,marketplace,product_group,title,description,price", *good[:3],
+             '100,uk,toys,"Unterminated title,,1', *good[3:8], "\r", "",
+             '101,uk,toys,Too,many,fields,here', '102,uk,toys,"Multi\nline title",,2',
+             "product_id,marketplace,product_group,title,description,price", *good[8:]]
+    data = "\n".join(lines).encode() + b'\n103,uk,toys,Caf\xe9,,3\n'
+    path = tmp_path / "messy.csv"
+    path.write_bytes(data)
+    summary = _ingest(spark, store, path)
+    assert summary.rows_in == 12 + 5 and summary.rows_in == summary.kept + summary.quarantined
+    assert summary.by_reason == {"malformed_record": 1, "wrong_field_count": 1, "repeated_header": 1,
+                                 "invalid_utf8": 1}
+    kept = store.read_pandas("catalog").set_index("product_id")
+    assert sorted(kept.index, key=int) == [str(i) for i in range(1, 13)] + ["102"]
+    assert kept.loc["102", "title"] == "Multi line title" and kept.loc["7", "price"] == 7.5
+    quarantine = store.read_pandas("quarantine")
+    records = {row.reason: json.loads(row.raw) for row in quarantine.itertuples()}
+    assert records["malformed_record"]["_source_line"] == 5
+    assert records["malformed_record"]["_record_text"] == '100,uk,toys,"Unterminated title,,1'
+    assert records["invalid_utf8"]["_record_text"] == "103,uk,toys,Caf\\xe9,,3"
+    assert records["malformed_record"]["_source_file"].endswith("messy.csv")
+
+
+def test_json_lines_that_do_not_parse_are_malformed_records(spark, store, tmp_path):
+    lines = [json.dumps({"product_id": str(i), "marketplace": "uk", "product_group": "toys",
+                         "title": f"Toy {i}", "description": "", "price": "1"}) for i in range(4)]
+    lines.insert(2, '{"product_id": "x", "title": "cut off')
+    lines.insert(3, "not json at all")
+    path = tmp_path / "catalog.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    catalog = replace(dirty_catalog_settings(path), format="json")
+    summary = run_ingest(spark, store, read_source(spark, catalog, SyntheticSettings()), catalog, DIRTY_RULES)
+    assert summary.rows_in == 6 and summary.kept == 4
+    assert summary.by_reason == {"malformed_record": 2}
