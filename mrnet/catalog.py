@@ -9,9 +9,11 @@ from __future__ import annotations
 from pyspark.errors import AnalysisException
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
+from pyspark.sql.types import NumericType
 
 from mrnet.configuration import ConfigError
-from mrnet.configuration.schema import CatalogSettings, IngestSettings, SyntheticSettings
+from mrnet.configuration.schema import AttributeSpec, CatalogSettings, IngestSettings, SyntheticSettings
+from mrnet.numbers import finite, parse_number
 from mrnet.schemas import CONTRACT_COLUMNS
 
 CSV_OPTIONS = ("sep", "delimiter", "quote", "header", "multiLine", "escape", "mode")
@@ -126,7 +128,8 @@ def map_to_contract(raw: DataFrame, catalog: CatalogSettings, rules: IngestSetti
     attributes, texts = [], []
     for name, spec in catalog.attributes.items():
         source = F.expr(spec.expr)
-        attributes.append(_typed(source, spec.type, rules).alias(name))
+        numeric = isinstance(raw.select(source).schema[0].dataType, NumericType)
+        attributes.append(_typed(source, spec, rules, numeric).alias(name))
         if spec.type == "number":
             texts.append(source.cast("string").alias(f"_text_{name}"))
     return raw.select(*columns, *attributes, *texts, "_raw", "_record_error")
@@ -154,10 +157,10 @@ def _contract_column(name: str, expr: str | None) -> Column:
     return F.expr(expr).cast("string").alias(name)
 
 
-def _typed(source: Column, kind: str, rules: IngestSettings) -> Column:
-    if kind == "number":
-        cleaned = F.regexp_replace(source.cast("string"), rules.number_pattern, "")
-        return F.when(F.trim(cleaned) == "", None).otherwise(cleaned).try_cast("double")
-    if kind == "boolean":
+def _typed(source: Column, spec: AttributeSpec, rules: IngestSettings, numeric: bool) -> Column:
+    if spec.type == "number":
+        return finite(source) if numeric else parse_number(source.cast("string"), spec.currency, rules.decimal)
+    if spec.type == "boolean":
         return source.cast("string").try_cast("boolean")
+    return source.cast("string").try_cast("boolean")
     return source.cast("string")

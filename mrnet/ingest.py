@@ -14,6 +14,7 @@ from pyspark.sql import functions as F
 from mrnet.catalog import map_to_contract
 from mrnet.configuration.schema import CatalogSettings, IngestSettings
 from mrnet.errors import RefusedCommit
+from mrnet.numbers import is_blank, out_of_range
 from mrnet.schemas import CATALOG_PARTITIONS, CONTRACT_COLUMNS, QUARANTINE_PARTITIONS, REASONS
 
 log = logging.getLogger("mrnet")
@@ -33,6 +34,7 @@ class IngestSummary:
     kept: int
     quarantined: int
     by_reason: dict[str, int] = field(default_factory=dict)
+    nulled: dict[str, int] = field(default_factory=dict)   # kept rows with a bad value set to null
     catalog_version: int | None = None
     quarantine_version: int | None = None
 
@@ -40,6 +42,7 @@ class IngestSummary:
         out = [f"rows in      {self.rows_in:>12,}", f"kept         {self.kept:>12,}",
                f"quarantined  {self.quarantined:>12,}"]
         out += [f"  {reason:<28}{n:>10,}" for reason, n in sorted(self.by_reason.items())]
+        out += [f"kept with {name} null (on_error: null) {n:>8,}" for name, n in sorted(self.nulled.items()) if n]
         return out
 
 
@@ -47,7 +50,7 @@ def validate(mapped: DataFrame, catalog: CatalogSettings, rules: IngestSettings)
     """``mapped`` (from map_to_contract) with a ``reason`` column: null where the row is valid."""
     df = mapped.withColumn("title", _clean_spaces(F.col("title")))
     df = df.withColumn("description", F.regexp_replace("description", INVALID_TEXT, " "))
-    df = df.withColumn("reason", _first_reason(catalog, rules))
+    df = null_bad_numbers(df, catalog).withColumn("reason", _first_reason(catalog, rules))
     # Deterministic whatever the partitioning: keep the row with the smallest raw hash.
     window = Window.partitionBy("marketplace", "product_id", F.col("reason").isNull()).orderBy(
         F.xxhash64("_raw"), "_raw")
@@ -88,14 +91,32 @@ def _first_reason(catalog: CatalogSettings, rules: IngestSettings) -> Column:
         (F.length("title") > rules.max_title_chars, _reason("title_too_long")),
     ]
     for name, spec in catalog.attributes.items():
-        if spec.type == "number":
-            text = F.col(f"_text_{name}")
-            bad = text.isNotNull() & (F.trim(text) != "") & F.col(name).isNull()
-            checks.append((bad, _reason("bad_number", name)))
+        if spec.type == "number" and spec.on_error == "quarantine":
+            checks.append((_unparsed(name), _reason("bad_number", name)))
+            checks.append((_out_of_range(name, spec), _reason("bad_range", name)))
     reason = F.lit(None).cast("string")
     for condition, label in reversed(checks):
         reason = F.when(condition, label).otherwise(reason)
     return reason
+
+
+def _unparsed(name: str) -> Column:
+    """A number attribute whose text is not blank but did not parse."""
+    return ~is_blank(F.col(f"_text_{name}")) & F.col(name).isNull()
+
+
+def _out_of_range(name: str, spec) -> Column:
+    return out_of_range(F.col(name), spec.min, spec.max, spec.integer)
+
+
+def null_bad_numbers(df: DataFrame, catalog: CatalogSettings) -> DataFrame:
+    """Number attributes with ``on_error: null``: a bad value becomes null, flagged in
+    ``_nulled_<name>`` for the summary, and the row stays."""
+    for name, spec in catalog.attributes.items():
+        if spec.type == "number" and spec.on_error == "null":
+            bad = _unparsed(name) | _out_of_range(name, spec)
+            df = df.withColumn(f"_nulled_{name}", bad).withColumn(name, F.when(bad, None).otherwise(F.col(name)))
+    return df
 
 
 def _blank(column: str) -> Column:
@@ -116,6 +137,16 @@ def quarantine_rows(validated: DataFrame) -> DataFrame:
 
 
 CONTENT_KEY = "mrnet.content"
+
+
+def nulled_counts(validated: DataFrame, catalog: CatalogSettings) -> dict[str, int]:
+    """{attribute: kept rows whose bad value was set to null} for ``on_error: null`` attributes."""
+    names = [n for n, spec in catalog.attributes.items() if spec.type == "number" and spec.on_error == "null"]
+    if not names:
+        return {}
+    kept = F.col("reason").isNull()
+    row = validated.agg(*[F.sum((kept & F.col(f"_nulled_{n}")).cast("long")).alias(n) for n in names]).first()
+    return {n: int(row[n] or 0) for n in names}
 
 
 def content_fingerprint(validated: DataFrame, catalog: CatalogSettings) -> tuple[int, int, str]:
@@ -153,6 +184,7 @@ def run_ingest(spark, store, raw: DataFrame, catalog: CatalogSettings, rules: In
     validated = validated.persist(StorageLevel.MEMORY_AND_DISK)
     try:
         rows_in, kept, content = content_fingerprint(validated, catalog)
+        nulled = nulled_counts(validated, catalog)
         current = sum(store.row_counts("catalog", "marketplace").values()) if store.exists("catalog") else None
         reason = refusal(rows_in, kept, current, rules)
         if reason and not rules.allow_shrink:
@@ -170,5 +202,5 @@ def run_ingest(spark, store, raw: DataFrame, catalog: CatalogSettings, rules: In
         validated.unpersist()
     by_reason = store.row_counts("quarantine", "reason")
     kept = sum(store.row_counts("catalog", "marketplace").values())
-    return IngestSummary(rows_in, kept, sum(by_reason.values()), by_reason,
+    return IngestSummary(rows_in, kept, sum(by_reason.values()), by_reason, nulled,
                          catalog_version, quarantine_version)

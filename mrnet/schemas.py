@@ -54,7 +54,8 @@ REASONS = (
     "empty_title",
     "invalid_text",        # invalid UTF-8 (decoded as U+FFFD) or control characters in the title
     "title_too_long",
-    "bad_number",          # written as bad_number:<attribute>
+    "bad_number",          # written as bad_number:<attribute>: not exactly one number
+    "bad_range",           # written as bad_range:<attribute>: outside min / max, or not an integer
     "duplicate_id",        # within a marketplace; the row with the smallest raw hash is kept
 )
 

@@ -24,7 +24,7 @@ def ingest_catalog(spark, store, cfg, run) -> dict:
     if summary.rows_in != summary.kept + summary.quarantined:
         raise RuntimeError(f"ingest invariant broken: {summary}")
     return {"rows": summary.rows_in, "kept": summary.kept, "quarantined": summary.quarantined,
-            "by_reason": summary.by_reason,
+            "by_reason": summary.by_reason, "nulled": summary.nulled,
             "versions": {"catalog": summary.catalog_version,
                          "quarantine": summary.quarantine_version}}
 

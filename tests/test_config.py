@@ -33,6 +33,9 @@ def test_set_overrides_with_types_and_spark_keys():
     ("storage.engine=hive", "storage.engine: expected one of"),
     ("ingest.max_title_chars=true", "ingest.max_title_chars: expected an integer"),
     ("nonsense.key=1", "unknown key 'nonsense'"),
+    ("catalog.attributes.price.currency=XYZ", "currency='XYZ' must be one of ['AUD', 'CAD'"),
+    ("ingest.min_kept_fraction=1.5", "min_kept_fraction=1.5 must be in [0, 1]"),
+    ("align.method=clip", "align.method: expected one of ['contrastive', 'mmae'], got 'clip'"),
 ])
 def test_bad_values_fail_naming_the_key(override, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
@@ -66,7 +69,9 @@ def test_resolved_config_round_trips_through_yaml(tmp_path):
     cfg = load_config(PipelineConfig, overrides=["synthetic.rows=99"])
     data = yaml.safe_load(dump_yaml(cfg))
     assert data["synthetic"]["rows"] == 99
-    assert data["catalog"]["attributes"]["price"] == {"expr": "price", "type": "number"}
+    assert data["catalog"]["attributes"]["price"] == {"expr": "price", "type": "number", "currency": None,
+                                                      "min": None, "max": None, "integer": False,
+                                                      "on_error": "quarantine"}
 
 
 def test_an_unset_environment_variable_without_default_names_the_key(tmp_path, monkeypatch):

@@ -45,7 +45,7 @@ def dirty_catalog_settings(path: Path) -> CatalogSettings:
     return CatalogSettings(
         name="dirty", format="csv", path=str(path),
         columns={c: c for c in ("product_id", "marketplace", "product_group", "title", "description")},
-        attributes={"price": AttributeSpec(expr="price", type="number")},
+        attributes={"price": AttributeSpec(expr="price", type="number", currency="GBP")},
         product_groups=["toys"], marketplaces={"uk": "en", "fr": "fr"},
     )
 
@@ -275,3 +275,38 @@ def test_json_lines_that_do_not_parse_are_malformed_records(spark, store, tmp_pa
     summary = run_ingest(spark, store, read_source(spark, catalog, SyntheticSettings()), catalog, DIRTY_RULES)
     assert summary.rows_in == 6 and summary.kept == 4
     assert summary.by_reason == {"malformed_record": 2}
+
+
+NUMBERS = [   # (price text, review count text, expected: a reason, or (price, count) kept)
+    ("£12.50", "3", (12.5, 3.0)), ("GBP 1,234", "1,204", (1234.0, 1204.0)), ("12.50 £", "0", (12.5, 0.0)),
+    (" 7 ", "", (7.0, None)), ("1,008.00", "2", (1008.0, 2.0)), ("\u00a31\u00a0234", "1", "bad_number:price"),
+    ("4.5 out of 5 stars", "1", "bad_number:price"), ("5 out of 5 stars", "1", "bad_number:price"),
+    ("€17,99", "1", "bad_number:price"), ("$5", "1", "bad_number:price"), ("(£5.00)", "1", "bad_number:price"),
+    ("1e308", "1", "bad_number:price"), ("inf", "1", "bad_number:price"), ("NaN", "1", "bad_number:price"),
+    ("12.5.1", "1", "bad_number:price"), ("£1,23", "1", "bad_number:price"), ("-3", "1", "bad_range:price"),
+    ("£2", "12.5", (2.0, None)), ("£2", "-1", (2.0, None)), ("£2", "lots", (2.0, None)), ("9,99,999", "1", (999999.0, 1.0)),
+]
+
+
+def test_numbers_are_parsed_strictly_per_row(spark, store, tmp_path):
+    """One number and the configured currency, or bad_number; min/max/integer, or bad_range;
+    the review count is ``on_error: null``: its bad values leave the row kept, the count null."""
+    rows = [(f"n{i}", "uk", "toys", f"Toy {i}", "", price, count) for i, (price, count, _) in enumerate(NUMBERS)]
+    path = tmp_path / "numbers.csv"
+    pd.DataFrame(rows, columns=[*COLUMNS, "reviews"]).to_csv(path, index=False)
+    catalog = replace(dirty_catalog_settings(path), attributes={
+        "price": AttributeSpec(expr="price", type="number", currency="GBP", min=0),
+        "reviews": AttributeSpec(expr="reviews", type="number", integer=True, min=0, on_error="null")})
+    summary = run_ingest(spark, store, read_source(spark, catalog, SyntheticSettings()), catalog, DIRTY_RULES)
+    kept = store.read_pandas("catalog").set_index("product_id")
+    quarantined = store.read_pandas("quarantine").set_index("product_id").reason
+    for i, (price, count, expected) in enumerate(NUMBERS):
+        key = f"n{i}"
+        if isinstance(expected, str):
+            assert quarantined.get(key) == expected, (price, count, quarantined.get(key))
+        else:
+            assert key in kept.index, (price, count, quarantined.get(key))
+            got = kept.loc[key, "price"], kept.loc[key, "reviews"]
+            assert got[0] == expected[0] and (pd.isna(got[1]) if expected[1] is None else got[1] == expected[1]), (price, count, got)
+    assert summary.nulled == {"reviews": 3}
+    assert summary.rows_in == len(NUMBERS) == summary.kept + summary.quarantined

@@ -80,12 +80,32 @@ class StorageSettings(Checked):
         "delta-rs", "who writes the Delta log: delta-rs (no jars) or delta-spark (needs Delta's jars)")
 
 
+# The currencies a number attribute may name, and the marks (symbols, codes) each accepts.
+CURRENCIES = {
+    "GBP": ("£", "GBP"), "EUR": ("€", "EUR"), "USD": ("US$", "$", "USD"), "INR": ("₹", "Rs.", "Rs", "INR"),
+    "JPY": ("¥", "JPY"), "CHF": ("CHF", "Fr."), "CAD": ("CA$", "C$", "CAD"), "AUD": ("A$", "AUD"),
+}
+
+
 @dataclass
 class AttributeSpec(Checked):
     """One catalog attribute: a Spark SQL expression over the source columns, and its type."""
 
     expr: str = setting(help="Spark SQL expression over the source columns")
     type: Literal["string", "number", "boolean"] = setting("string", "how the value is parsed")
+    currency: str | None = setting(None, "number: the one currency its values may carry (GBP, EUR, USD, "
+                                   "INR, JPY, CHF, CAD, AUD: the symbol or the code)")
+    min: float | None = setting(None, "number: smallest valid value (below: bad_range)")
+    max: float | None = setting(None, "number: largest valid value (above: bad_range)")
+    integer: bool = setting(False, "number: a whole number (a fraction: bad_range)")
+    on_error: Literal["quarantine", "null"] = setting(
+        "quarantine", "number: a value that does not parse or is out of range quarantines the row, "
+        "or (null) keeps it with this attribute null, counted in the ingest summary")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.currency is not None and self.currency not in CURRENCIES:
+            raise ValueError(f"currency={self.currency!r} must be one of {sorted(CURRENCIES)}")
 
 
 @dataclass
@@ -134,8 +154,8 @@ class IngestSettings(Checked):
     max_quarantine_fraction: float = setting(0.5, "refuse to commit when more than this share of the "
                                              "rows in is quarantined", "fraction")
     allow_shrink: bool = setting(False, "commit even when the guards above refuse (--allow-shrink)")
-    number_pattern: str = setting(r"[^0-9.eE+-]",
-                                  "regex of characters stripped before parsing numbers")
+    decimal: Literal[".", ","] = setting(".", "decimal separator of number attributes (the other one, "
+                                         "and for ',' also '.', space and apostrophe, separate thousands)")
 
 
 @dataclass
