@@ -10,11 +10,11 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "mrnet"
 
 # Runs on numpy / pandas / torch alone, inside UDFs and tests without a cluster.
-NUMERIC_CORE = ("mrnet.text", "mrnet.model", "mrnet.wordvectors", "mrnet.retrieval",
+NUMERIC_CORE = ("mrnet.text", "mrnet.model", "mrnet.wordvectors", "mrnet.retrieval", "mrnet.csvrecords",
                 "mrnet.training", "mrnet.autoencoders", "mrnet.evaluation.classifiers",
                 "mrnet.evaluation.unseen", "mrnet.evaluation.neighbours",
                 "mrnet.evaluation.importance", "mrnet.evaluation.markdown",
-                "mrnet.evaluation.table2", "mrnet.evaluation.baselines")
+                "mrnet.evaluation.table2", "mrnet.evaluation.baselines", "mrnet.evaluation.crosslingual")
 FORBIDDEN_FOR_CORE = ("pyspark", "deltalake", "mrnet.storage", "mrnet.stages", "mrnet.cli")
 
 

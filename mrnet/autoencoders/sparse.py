@@ -336,12 +336,11 @@ def train_sparse_ae(
             rec.update(epoch=epoch, batches=n_batches, products=n_rows,
                        seconds=round(time.perf_counter() - t0, 3))
             history.append(rec)
-            log(
-                f"sparse-ae epoch {epoch}/{s.epochs}: loss {rec['loss']:.5f} "
-                f"(rec {rec['reconstruction']:.5f} kl {rec['kl']:.5f} l2 {rec['l2']:.5f}) "
-                f"mean act {rec['mean_activation']:.4f} (rho {s.rho}) "
-                f"{n_rows} products {rec['seconds']:.1f}s"
-            )
+            if epoch in (1, s.epochs) or epoch % max(1, s.epochs // 20) == 0:   # ~20 lines a run
+                log(f"sparse-ae epoch {epoch}/{s.epochs}: loss {rec['loss']:.5f} "
+                    f"(rec {rec['reconstruction']:.5f} kl {rec['kl']:.5f} l2 {rec['l2']:.5f}) "
+                    f"mean act {rec['mean_activation']:.4f} (rho {s.rho}) "
+                    f"{n_rows} products {rec['seconds']:.1f}s")
     model.cpu().eval()
     return model, history
 
