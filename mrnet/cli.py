@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 import typing
 from dataclasses import dataclass
@@ -44,6 +45,8 @@ def job_parser(description: str, sections: Sequence[str] = (),
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override one config value, e.g. --set synthetic.rows=100000 (repeatable)")
     parser.add_argument("--conf-dir", default=None, help="the conf/ folder (default: the project's)")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the full traceback of a failure the job would report in one line")
     for flag in flags:
         if flag.boolean:
             parser.add_argument(flag.name, action="store_true", help=f"{flag.help} (= {flag.key})")
@@ -113,4 +116,26 @@ def main(job: str, description: str, stage: Callable, sections: Sequence[str] = 
     except PipelineError as error:
         print(f"{job} failed: {error}", file=sys.stderr)
         sys.exit(error.exit_code)
+    except Exception as error:   # a known failure, maybe raised on an executor and wrapped by Spark
+        line = known_failure(error)
+        if line is None or "--debug" in (sys.argv[1:] if argv is None else argv):
+            raise
+        print(f"{job} failed: {line} (--debug shows the traceback)", file=sys.stderr)
+        sys.exit(1)
+
+
+# Failures of the model store that a person can act on, as the last line of a (worker) traceback.
+_KNOWN = re.compile(r"^(?:mrnet\.[\w.]+\.)?(ChecksumMismatch|UnsupportedFormat): (.+)$", re.MULTILINE)
+_WHAT_TO_DO = {"ChecksumMismatch": "the model store is damaged: restore that folder, or retrain "
+                                   "(jobs/train.py, or jobs/nightly.py --force)",
+               "UnsupportedFormat": "upgrade mrnet, or score with a model version this one wrote"}
+
+
+def known_failure(error: BaseException) -> str | None:
+    """One line for a known failure (the file it names and what to do), or None."""
+    match = _KNOWN.search(f"{type(error).__name__}: {error}")
+    if match is None:
+        return None
+    kind, message = match.group(1), match.group(2).strip()
+    return f"{message}; {_WHAT_TO_DO[kind]}"
 
