@@ -42,7 +42,7 @@ class IngestSummary:
         out = [f"rows in      {self.rows_in:>12,}", f"kept         {self.kept:>12,}",
                f"quarantined  {self.quarantined:>12,}"]
         out += [f"  {reason:<28}{n:>10,}" for reason, n in sorted(self.by_reason.items())]
-        out += [f"kept with {name} null (on_error: null) {n:>8,}" for name, n in sorted(self.nulled.items()) if n]
+        out += [f"kept with {name} null (on_invalid: null) {n:>6,}" for name, n in sorted(self.nulled.items()) if n]
         return out
 
 
@@ -91,7 +91,7 @@ def _first_reason(catalog: CatalogSettings, rules: IngestSettings) -> Column:
         (F.length("title") > rules.max_title_chars, _reason("title_too_long")),
     ]
     for name, spec in catalog.attributes.items():
-        if spec.type == "number" and spec.on_error == "quarantine":
+        if spec.type == "number" and spec.on_invalid == "quarantine":
             checks.append((_unparsed(name), _reason("bad_number", name)))
             checks.append((_out_of_range(name, spec), _reason("bad_range", name)))
     reason = F.lit(None).cast("string")
@@ -110,10 +110,10 @@ def _out_of_range(name: str, spec) -> Column:
 
 
 def null_bad_numbers(df: DataFrame, catalog: CatalogSettings) -> DataFrame:
-    """Number attributes with ``on_error: null``: a bad value becomes null, flagged in
+    """Number attributes with ``on_invalid: null``: a bad value becomes null, flagged in
     ``_nulled_<name>`` for the summary, and the row stays."""
     for name, spec in catalog.attributes.items():
-        if spec.type == "number" and spec.on_error == "null":
+        if spec.type == "number" and spec.on_invalid == "null":
             bad = _unparsed(name) | _out_of_range(name, spec)
             df = df.withColumn(f"_nulled_{name}", bad).withColumn(name, F.when(bad, None).otherwise(F.col(name)))
     return df
@@ -140,8 +140,8 @@ CONTENT_KEY = "mrnet.content"
 
 
 def nulled_counts(validated: DataFrame, catalog: CatalogSettings) -> dict[str, int]:
-    """{attribute: kept rows whose bad value was set to null} for ``on_error: null`` attributes."""
-    names = [n for n, spec in catalog.attributes.items() if spec.type == "number" and spec.on_error == "null"]
+    """{attribute: kept rows whose bad value was set to null} for ``on_invalid: null`` attributes."""
+    names = [n for n, spec in catalog.attributes.items() if spec.type == "number" and spec.on_invalid == "null"]
     if not names:
         return {}
     kept = F.col("reason").isNull()

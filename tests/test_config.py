@@ -71,7 +71,7 @@ def test_resolved_config_round_trips_through_yaml(tmp_path):
     assert data["synthetic"]["rows"] == 99
     assert data["catalog"]["attributes"]["price"] == {"expr": "price", "type": "number", "currency": None,
                                                       "min": None, "max": None, "integer": False,
-                                                      "on_error": "quarantine"}
+                                                      "on_invalid": "quarantine"}
 
 
 def test_an_unset_environment_variable_without_default_names_the_key(tmp_path, monkeypatch):

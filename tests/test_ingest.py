@@ -290,13 +290,13 @@ NUMBERS = [   # (price text, review count text, expected: a reason, or (price, c
 
 def test_numbers_are_parsed_strictly_per_row(spark, store, tmp_path):
     """One number and the configured currency, or bad_number; min/max/integer, or bad_range;
-    the review count is ``on_error: null``: its bad values leave the row kept, the count null."""
+    the review count is ``on_invalid: null``: its bad values leave the row kept, the count null."""
     rows = [(f"n{i}", "uk", "toys", f"Toy {i}", "", price, count) for i, (price, count, _) in enumerate(NUMBERS)]
     path = tmp_path / "numbers.csv"
     pd.DataFrame(rows, columns=[*COLUMNS, "reviews"]).to_csv(path, index=False)
     catalog = replace(dirty_catalog_settings(path), attributes={
         "price": AttributeSpec(expr="price", type="number", currency="GBP", min=0),
-        "reviews": AttributeSpec(expr="reviews", type="number", integer=True, min=0, on_error="null")})
+        "reviews": AttributeSpec(expr="reviews", type="number", integer=True, min=0, on_invalid="null")})
     summary = run_ingest(spark, store, read_source(spark, catalog, SyntheticSettings()), catalog, DIRTY_RULES)
     kept = store.read_pandas("catalog").set_index("product_id")
     quarantined = store.read_pandas("quarantine").set_index("product_id").reason

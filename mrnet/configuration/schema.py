@@ -98,7 +98,7 @@ class AttributeSpec(Checked):
     min: float | None = setting(None, "number: smallest valid value (below: bad_range)")
     max: float | None = setting(None, "number: largest valid value (above: bad_range)")
     integer: bool = setting(False, "number: a whole number (a fraction: bad_range)")
-    on_error: Literal["quarantine", "null"] = setting(
+    on_invalid: Literal["quarantine", "null"] = setting(
         "quarantine", "number: a value that does not parse or is out of range quarantines the row, "
         "or (null) keeps it with this attribute null, counted in the ingest summary")
 
