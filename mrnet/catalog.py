@@ -162,5 +162,4 @@ def _typed(source: Column, spec: AttributeSpec, rules: IngestSettings, numeric: 
         return finite(source) if numeric else parse_number(source.cast("string"), spec.currency, rules.decimal)
     if spec.type == "boolean":
         return source.cast("string").try_cast("boolean")
-    return source.cast("string").try_cast("boolean")
     return source.cast("string")

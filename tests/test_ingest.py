@@ -131,6 +131,11 @@ def test_shared_real_catalogs_ingest_by_conf_alone(spark, store, shared_data, mo
     assert catalog.product_group.nunique() >= 5
     if "price" in cfg.catalog.attributes:
         assert catalog.price.dropna().gt(0).mean() > 0.99
+    for attribute, spec in cfg.catalog.attributes.items():   # every attribute keeps values of its type
+        values = catalog[attribute].dropna()
+        assert len(values) > 0.3 * len(catalog), attribute
+        if spec.type == "string":
+            assert values.map(lambda v: isinstance(v, str)).all() and values.nunique() > 1, attribute
 
 
 def test_ingest_job_through_spark_submit(tmp_path, dirty_csv):
