@@ -123,11 +123,9 @@ def embed_aligned(bundle: ModelBundle, marketplace: str, group_vectors: np.ndarr
 
 
 def aligned_codes(model, side: str, vectors: np.ndarray, token_lists) -> np.ndarray:
-    """The shared-space codes of one side's products, whichever aligner the pair has."""
-    if hasattr(model, "encode"):   # the contrastive aligner reads the title tokens too
-        return np.asarray(model.encode(side, vectors, token_lists), np.float32)
-    shared = model.shared(x_a=vectors) if side == "a" else model.shared(x_b=vectors)
-    return np.asarray(shared, np.float32)
+    """The shared-space codes of one side's products, whichever aligner the pair has (both
+    have ``encode``; only the contrastive one reads the title tokens)."""
+    return np.asarray(model.encode(side, vectors, token_lists), np.float32)
 
 
 def make_vector_fn(root: str, model_version: str, key: str, outputs: dict[str, str], carry: tuple = ()):

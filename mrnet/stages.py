@@ -230,8 +230,7 @@ def train_aligners(spark, store, cfg, run) -> dict:
         model, history = train_aligner(train, settings, (side_a, side_b),
                                        log=lambda line: log.info("[align] %s", line))
         metrics = retrieval_comparison(train, test, aligned_test_codes(model, test, settings),
-                                       [word_vectors.get(side_a), word_vectors.get(side_b)]
-                                       if side_a in word_vectors and side_b in word_vectors else None)
+                                       _pair_word_vectors(word_vectors, side_a, side_b))
         reasons = withheld_reasons(metrics, settings.input, settings.withhold_below_random,
                                    settings.withhold_below_procrustes)
         save_autoencoder_model(store.paths.align_model(model_version, side_a, side_b), model, {
@@ -324,7 +323,7 @@ def evaluate_embeddings(spark, store, cfg, run) -> dict:
                 .toPandas())   # a bounded sample for the plots and neighbour tables
     neighbours, cross = _neighbour_tables(universe, settings)
     histories = _training_histories(store, model_version)
-    retrieval = _cross_language_retrieval(store, cfg, embeddings, catalog, word_vectors)
+    retrieval = _cross_language_retrieval(store, cfg, model_version, embeddings, catalog, word_vectors)
     folder = Path(store.paths.reports(model_version, cfg.catalog.name))
     report = write_report(folder, {"model_version": model_version, "catalog": cfg.catalog.name,
                                    "embeddings_version": embeddings_version,
@@ -344,7 +343,14 @@ def evaluate_embeddings(spark, store, cfg, run) -> dict:
                                             default=float))}
 
 
-def _cross_language_retrieval(store, cfg, embeddings, catalog, word_vectors: dict) -> dict:
+def _pair_word_vectors(word_vectors: dict, side_a: str, side_b: str) -> list | None:
+    """[side a's, side b's] word vectors for the mean-word-vector baseline, or None."""
+    if side_a in word_vectors and side_b in word_vectors:
+        return [word_vectors[side_a], word_vectors[side_b]]
+    return None
+
+
+def _cross_language_retrieval(store, cfg, model_version: str, embeddings, catalog, word_vectors: dict) -> dict:
     """Per aligned marketplace pair, retrieval on held-out pairs (evaluate.retrieval_pair_key, or
     the align stage's test split) with baselines fitted on the aligner's training pairs."""
     from pyspark.sql import functions as F
@@ -360,17 +366,18 @@ def _cross_language_retrieval(store, cfg, embeddings, catalog, word_vectors: dic
         if not store.exists(table) or key not in catalog.columns:
             continue
         train = read_pairs(store, table, "train")
-        keys = catalog.filter(F.col(key).isNotNull()).select(F.col(key).alias("_key"))
-        if not cfg.evaluate.retrieval_pair_key:
+        if cfg.evaluate.retrieval_pair_key:
+            keys = catalog.filter(F.col(key).isNotNull()).select(F.col(key).alias("_key"))
+        else:
             keys = store.read(table).filter(F.col("split") == "test").select(F.col("pair_key").alias("_key"))
         test = _held_out_pairs(embeddings, catalog, key, keys, side_a, side_b, cfg.evaluate.sample)
         if len(test["title_a"]) < 2 or len(train["title_a"]) < 2:
             continue
         aligned = None if test["aligned_a"] is None else (test["aligned_a"], test["aligned_b"])
-        wv = [word_vectors[m] for m in (side_a, side_b)] if side_a in word_vectors and side_b in word_vectors else None
-        manifest = _align_manifest(store, published_model_version(store), side_a, side_b)
+        manifest = _align_manifest(store, model_version, side_a, side_b)
         out[f"{side_a}-{side_b}"] = {
-            "names": [side_a, side_b], "metrics": retrieval_comparison(train, test, aligned, wv),
+            "names": [side_a, side_b],
+            "metrics": retrieval_comparison(train, test, aligned, _pair_word_vectors(word_vectors, side_a, side_b)),
             "withheld": manifest.get("withheld", []), "pairs_train": len(train["title_a"]),
             "pairs_test": len(test["title_a"]),
             "source": f"catalog column {key}" if cfg.evaluate.retrieval_pair_key else "the align stage's test split"}

@@ -154,6 +154,11 @@ class MultimodalAutoencoder(nn.Module):
             raise ValueError("x_a and x_b must have the same number of rows")
         return self._out(self.encode_z(za, zb), x_a if x_a is not None else x_b)
 
+    def encode(self, side: str, x: Any, token_lists=None) -> np.ndarray:
+        """The shared code of one side's embeddings alone (the aligners' common interface; the
+        title tokens are not used here)."""
+        return np.asarray(self.shared(x_a=x) if side == "a" else self.shared(x_b=x), np.float32)
+
     @torch.no_grad()
     def a_to_b(self, x_a: Any) -> Any:
         """Project side-a embeddings into side b's space: decode (x_a, absent), keep the b half."""
