@@ -6,6 +6,9 @@ conf file and no code.
 """
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from pyspark.errors import AnalysisException
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
@@ -25,6 +28,27 @@ RECORD_COLUMNS = ("_record_error", "_record_text", "_source_file", "_source_line
 def read_source(spark, catalog: CatalogSettings, synthetic: SyntheticSettings,
                 read_delta=None) -> DataFrame:
     """The raw source rows, as the source has them (column names without a UTF-8 BOM)."""
+    missing = ConfigError(f"catalog.path: {catalog.path!r} does not exist (catalog "
+                          f"{catalog.name!r}); check the path and the variables in it")
+    if _local_path_missing(catalog.path):
+        raise missing   # before Spark logs its own Java trace of it
+    try:
+        raw = _read_raw(spark, catalog, synthetic, read_delta)
+    except AnalysisException as error:
+        if "PATH_NOT_FOUND" not in str(error):
+            raise
+        raise missing from None
+    return raw.toDF(*[c.lstrip("\ufeff") for c in raw.columns])
+
+
+def _local_path_missing(path: str | None) -> bool:
+    """A plain local path (no URI scheme, no glob) that does not exist."""
+    if not path or re.search(r"://|^\w+:/|[*?\[{]", path):
+        return False
+    return not Path(path).exists()
+
+
+def _read_raw(spark, catalog: CatalogSettings, synthetic: SyntheticSettings, read_delta) -> DataFrame:
     if catalog.format == "synthetic":
         from mrnet.synthetic import generate_catalog
 
@@ -35,15 +59,13 @@ def read_source(spark, catalog: CatalogSettings, synthetic: SyntheticSettings,
     if catalog.format == "delta":
         if read_delta is None:
             raise ValueError("a Delta source needs a read_delta(uri) function")
-        raw = read_delta(catalog.path)
-    elif catalog.format == "csv":
-        raw = read_csv_records(spark, catalog.path, catalog.options)
-    elif catalog.format == "json":
-        raw = _json_records(spark.read.format("json").options(
+        return read_delta(catalog.path)
+    if catalog.format == "csv":
+        return read_csv_records(spark, catalog.path, catalog.options)
+    if catalog.format == "json":
+        return _json_records(spark.read.format("json").options(
             **{"columnNameOfCorruptRecord": "_corrupt_record", **catalog.options}).load(catalog.path))
-    else:
-        raw = spark.read.format(catalog.format).options(**catalog.options).load(catalog.path)
-    return raw.toDF(*[c.lstrip("\ufeff") for c in raw.columns])
+    return spark.read.format(catalog.format).options(**catalog.options).load(catalog.path)
 
 
 def read_csv_records(spark, path: str, options: dict) -> DataFrame:
@@ -58,7 +80,7 @@ def read_csv_records(spark, path: str, options: dict) -> DataFrame:
     files = spark.read.format("binaryFile").load(path)
     first = files.select("path").orderBy("path").first()
     if first is None:
-        raise ConfigError(f"catalog.path: no file matches {path!r}")
+        raise ConfigError(f"catalog.path: no file matches {path!r}, or every file it matches is empty")
     header = _csv_header(spark, first["path"], sep, quote)
     schema = StructType([StructField(c, StringType()) for c in header] +
                         [StructField(c, LongType() if c == "_source_line" else StringType())

@@ -27,7 +27,7 @@ def _catalog_content(store) -> dict:
 
     if not store.exists("catalog"):
         return {"catalog": None}
-    return {"catalog": store.history("catalog")[0].get(CONTENT_KEY, store.version("catalog"))}
+    return {"catalog": store.last_data_commit("catalog").get(CONTENT_KEY, store.data_version("catalog"))}
 
 
 def _model_version(store) -> str | None:
@@ -50,7 +50,10 @@ CHAIN: list[tuple[str, Callable, Callable]] = [
     ("score", stages.score_embeddings, lambda s, c: {**_catalog_content(s), "model": _model_version(s),
                                           "agnostic": c.agnostic, "align": c.align}),
     ("evaluate", stages.evaluate_embeddings, lambda s, c: {**s.versions("embeddings"), "conf": c.evaluate}),
+    ("vacuum", stages.vacuum_tables, None),
 ]
+# Stages that run only when their conf switches them on (or when named in ``only``).
+OPT_IN: dict[str, Callable] = {"vacuum": lambda cfg: cfg.vacuum.enabled}
 
 
 @dataclass
@@ -83,6 +86,8 @@ def run_chain(spark, store, cfg, only: list[str] | None = None, force: bool = Fa
     outcomes = []
     for name, stage, inputs in CHAIN:
         if only and name not in only:
+            continue
+        if not only and name in OPT_IN and not OPT_IN[name](cfg):
             continue
         fingerprint = _fingerprint(inputs(store, cfg)) if inputs else None
         previous = last_success(store.paths, name)

@@ -343,6 +343,16 @@ def evaluate_embeddings(spark, store, cfg, run) -> dict:
                                             default=float))}
 
 
+def vacuum_tables(spark, store, cfg, run) -> dict:
+    from mrnet.housekeeping import vacuum_warehouse
+
+    cleanup = vacuum_warehouse(store, cfg.vacuum.retention_hours, cfg.vacuum.dry_run)
+    print("\n".join(cleanup.lines()), flush=True)
+    return {"rows": cleanup.total, "dry_run": cleanup.dry_run,
+            "removed": {t: len(p) for t, p in cleanup.files.items()},
+            "engine_staging": len(cleanup.engine_staging)}
+
+
 def _pair_word_vectors(word_vectors: dict, side_a: str, side_b: str) -> list | None:
     """[side a's, side b's] word vectors for the mean-word-vector baseline, or None."""
     if side_a in word_vectors and side_b in word_vectors:

@@ -25,10 +25,12 @@ from mrnet.paths import Paths
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 
+STAGES = ["ingest", "corpus", "word2vec", "labels", "train", "agnostic", "align", "score", "evaluate"]
+
+
 def test_nightly_chain_ran_every_stage(small_pipeline):
     _, store, outcomes = small_pipeline
-    assert [o.stage for o in outcomes] == ["ingest", "corpus", "word2vec", "labels", "train",
-                                           "agnostic", "align", "score", "evaluate"]
+    assert [o.stage for o in outcomes] == STAGES   # vacuum is off by default
     report = Path(store.paths.reports(published_model_version(store), "synthetic"))
     assert {"report.md", "report.json", "table2.png", "projection.png"} <= {p.name for p in report.iterdir()}
     table2 = json.loads((report / "report.json").read_text())["tasks"]
@@ -36,6 +38,26 @@ def test_nightly_chain_ran_every_stage(small_pipeline):
     assert abs(table2["gift_wrap"]["scores"]["mrnet_logreg"]["mean"] - 0.5) < 0.15   # no signal
     for table in ("catalog", "corpus", "labels", "label_metadata", "agnostic_sample", "embeddings"):
         assert store.exists(table), table
+
+
+def test_a_night_after_a_vacuum_reruns_no_stage(small_pipeline, spark, tmp_path):
+    """Vacuum commits to every table; the chain compares data versions, so nothing reruns."""
+    import shutil
+
+    from mrnet.nightly import run_chain
+    from mrnet.storage import TableStore
+
+    cfg, store, _ = small_pipeline
+    shutil.copytree(store.paths.root, tmp_path / "wh")     # the fixture's warehouse stays as it is
+    cfg = replace(cfg, storage=replace(cfg.storage, root=str(tmp_path / "wh")),
+                  vacuum=replace(cfg.vacuum, enabled=True, retention_hours=0))
+    copy = TableStore(spark, cfg.storage)
+    run_chain(spark, copy, cfg, only=["ingest"])     # tonight's snapshot: the same rows again
+    (vacuum,) = run_chain(spark, copy, cfg, only=["vacuum"])
+    assert vacuum.stage == "vacuum" and vacuum.rows > 0      # the first snapshot's files went
+    assert copy.version("catalog") == copy.data_version("catalog") + 2
+    again = run_chain(spark, copy, cfg, only=[n for n in STAGES if n != "ingest"])
+    assert [o.stage for o in again if not o.skipped] == []
 
 
 def test_one_row_per_catalog_row_with_the_contract_schema(small_pipeline):

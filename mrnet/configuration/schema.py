@@ -300,6 +300,18 @@ class NightlySettings(Checked):
 
 
 @dataclass
+class VacuumSettings(Checked):
+    """Housekeeping (jobs/vacuum.py, and the nightly chain's last step when enabled)."""
+
+    enabled: bool = setting(False, "nightly: run the vacuum step after the other stages")
+    retention_hours: int = setting(168, "keep every file a version committed within this many hours "
+                                        "reads (time travel inside it stays intact); longer than "
+                                        "the longest job, whose files are not committed yet",
+                                   "non_negative")
+    dry_run: bool = setting(False, "list what would be removed, remove nothing (--dry-run)")
+
+
+@dataclass
 class ScoreSettings(Checked):
     incremental: bool = setting(False, "rescore only new / changed titles (and a new model version)")
     model_version: str = setting("", "'': the version models/current.json points at")
@@ -358,3 +370,4 @@ class PipelineConfig:
     score: ScoreSettings = field(default_factory=ScoreSettings)
     evaluate: EvaluateSettings = field(default_factory=EvaluateSettings)
     nightly: NightlySettings = field(default_factory=NightlySettings)
+    vacuum: VacuumSettings = field(default_factory=VacuumSettings)

@@ -10,12 +10,14 @@ from typing import Iterator, Mapping, Sequence
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.fs as pafs
 
 from mrnet.configuration.schema import StorageSettings
 from mrnet.paths import Paths
-from mrnet.storage import delta_spark
+from mrnet.storage import delta_rs, delta_spark
 from mrnet.storage.delta_rs import (DeltaRsWriter, make_file_writer_fn, open_snapshot, read_partition,
                                     require_snapshot)
+from mrnet.storage.delta_rs import MAINTENANCE
 from mrnet.storage.errors import (
     ConcurrentCommitError,
     EngineUnavailableError,
@@ -49,9 +51,33 @@ class TableStore:
         snapshot = open_snapshot(self.uri(table))
         return snapshot.version() if snapshot is not None else None
 
+    def last_data_commit(self, table: str) -> dict | None:
+        """The newest commit that changed the table's rows (vacuum's commits do not)."""
+        if not self.exists(table):
+            return None
+        return next((c for c in self.history(table) if c.get("operation") not in MAINTENANCE), None)
+
+    def data_version(self, table: str) -> int | None:
+        commit = self.last_data_commit(table)
+        return commit["version"] if commit is not None else None
+
     def versions(self, *tables: str) -> dict:
-        """{table: current version} — the inputs a run records."""
-        return {table: self.version(table) for table in tables}
+        """{table: version of its rows} — the inputs a run records (and the nightly chain
+        compares), so that a vacuum alone does not make later stages run again."""
+        return {table: self.data_version(table) for table in tables}
+
+    def tables(self) -> list[str]:
+        """The names of the Delta tables under ``<root>/tables``."""
+        fs, folder = delta_rs.filesystem(f"{self.paths.root}/tables")
+        infos = fs.get_file_info(pafs.FileSelector(folder, allow_not_found=True))
+        names = [i.base_name for i in infos if i.type == pafs.FileType.Directory]
+        return sorted(n for n in names if self.exists(n))
+
+    def vacuum(self, table: str, retention_hours: int, dry_run: bool = True) -> list[str]:
+        """Delete (or with ``dry_run`` list) the table's files that no version committed within
+        the last ``retention_hours`` references: files later versions removed, and files of runs
+        that died before committing. Versions inside the retention stay readable."""
+        return delta_rs.vacuum(self.uri(table), retention_hours, dry_run)
 
     def write(self, df, table: str, mode: str = "append", partition_by: Sequence[str] = (),
               replace: Mapping[str, Sequence[str]] | None = None,

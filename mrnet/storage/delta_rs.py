@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 from deltalake import DeltaTable, Schema
-from deltalake.exceptions import CommitFailedError, TableNotFoundError
+from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
 from deltalake.transaction import (
     AddAction,
     CommitProperties,
@@ -35,11 +35,12 @@ from deltalake.transaction import (
     create_table_with_add_actions,
 )
 
-from mrnet.storage.errors import ConcurrentCommitError, TableMissingError
+from mrnet.storage.errors import ConcurrentCommitError, TableMissingError, UnreadableTableError
 
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
 _SAFE_PARTITION_CHARS = re.compile(r"[^A-Za-z0-9._-]")
 WRITE_MODES = ("append", "overwrite", "overwrite_partitions")
+MAINTENANCE = frozenset({"VACUUM START", "VACUUM END"})   # commits that change no row
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ def open_snapshot(uri: str, version: int | None = None, timestamp: datetime | st
         table = DeltaTable(uri, version=version) if version is not None else DeltaTable(uri)
     except TableNotFoundError:
         return None
+    except DeltaError as error:
+        raise UnreadableTableError(uri, str(error).strip().splitlines()[0]) from None
     if timestamp is not None:
         table.load_as_version(timestamp)
     return table
@@ -80,7 +83,7 @@ class DeltaRsWriter:
 
     def __init__(self, uri: str):
         self.uri = uri
-        self.fs, self.root = _filesystem(uri)
+        self.fs, self.root = filesystem(uri)
 
     def write(
         self,
@@ -248,10 +251,33 @@ def _arrow_schema(df) -> pa.Schema:
     return to_arrow_schema(df.schema, timezone="UTC", prefers_large_types=False)
 
 
-def _filesystem(uri: str):
+def filesystem(uri: str):
+    """``(pyarrow filesystem, path on it)`` of a folder or URI."""
     if "://" in uri:
         return pafs.FileSystem.from_uri(uri)
     return pafs.LocalFileSystem(), uri
+
+
+def vacuum(uri: str, retention_hours: int, dry_run: bool) -> list[str]:
+    """delta-rs's full vacuum (unreferenced files, those of dead runs included) plus the
+    ``_staging`` folders of dead runs, both only when older than the retention; returns the
+    table-relative paths it removed (or would remove)."""
+    files = DeltaTable(uri).vacuum(retention_hours=retention_hours, dry_run=dry_run,
+                                   enforce_retention_duration=False, full=True)
+    fs, root = filesystem(uri)
+    cutoff = time.time() - retention_hours * 3600
+    staging = fs.get_file_info(pafs.FileSelector(f"{root}/_staging", allow_not_found=True))
+    dead = [info for info in staging
+            if info.type == pafs.FileType.Directory and _newest_mtime(fs, info.path) < cutoff]
+    for info in dead if not dry_run else ():
+        fs.delete_dir(info.path)
+    return sorted(files) + [f"_staging/{info.base_name}/" for info in dead]
+
+
+def _newest_mtime(fs, folder: str) -> float:
+    infos = fs.get_file_info(pafs.FileSelector(folder, recursive=True))
+    times = [i.mtime.timestamp() for i in infos if i.mtime is not None]
+    return max(times, default=fs.get_file_info(folder).mtime.timestamp())
 
 
 
@@ -267,7 +293,7 @@ def make_file_writer_fn(uri: str, partition_by: Sequence[str], transform=None):
     """
 
     def write_files(batches):
-        fs, root = _filesystem(uri)
+        fs, root = filesystem(uri)
         writers: dict = {}
         stream = transform(batches) if transform is not None else batches
         try:

@@ -1,17 +1,29 @@
 """Errors the storage layer raises with a message a user can act on."""
 from __future__ import annotations
 
+from mrnet.errors import PipelineError
 
-class StorageError(RuntimeError):
-    pass
+
+class StorageError(PipelineError):
+    exit_code = 1
 
 
 class TableMissingError(StorageError):
-    pass
+    exit_code = 3
+
+
+class UnreadableTableError(StorageError):
+    """The table's Delta log cannot be read (e.g. a truncated commit file)."""
+
+    def __init__(self, uri: str, detail: str):
+        super().__init__(
+            f"the Delta log of {uri} cannot be read ({detail}). Its newest commit file under "
+            "_delta_log/ is probably damaged: restore it from a backup, or move it away to go back "
+            "to the version before it")
 
 
 class EngineUnavailableError(StorageError):
-    pass
+    exit_code = 2   # the conf asks for an engine this cluster does not have
 
 
 class ConcurrentCommitError(StorageError):
