@@ -63,8 +63,7 @@ def _read_raw(spark, catalog: CatalogSettings, synthetic: SyntheticSettings, rea
     if catalog.format == "csv":
         return read_csv_records(spark, catalog.path, catalog.options)
     if catalog.format == "json":
-        return _json_records(spark.read.format("json").options(
-            **{"columnNameOfCorruptRecord": "_corrupt_record", **catalog.options}).load(catalog.path))
+        return read_json_records(spark, catalog.path, catalog.options)
     return spark.read.format(catalog.format).options(**catalog.options).load(catalog.path)
 
 
@@ -126,12 +125,42 @@ def _csv_file_records(header: list[str], sep: str, quote: str, batch: int = 20_0
     return records
 
 
-def _json_records(raw: DataFrame) -> DataFrame:
-    """A JSON line that does not parse keeps its text and the reason malformed_record."""
-    if "_corrupt_record" not in raw.columns:
-        return raw
-    return (raw.withColumn("_record_error", F.when(F.col("_corrupt_record").isNotNull(), F.lit("malformed_record")))
-            .withColumnRenamed("_corrupt_record", "_record_text"))
+def read_json_records(spark, path: str, options: dict) -> DataFrame:
+    """JSON-lines files as records counted from the source (mrnet.jsonrecords), one file per
+    task: the columns and types Spark's JSON reader infers from the files, plus RECORD_COLUMNS.
+    A malformed line keeps only its reason, text, file and line."""
+    from pyspark.sql.types import LongType, StringType, StructField, StructType
+
+    files = spark.read.format("binaryFile").load(path)
+    if files.select("path").first() is None:
+        raise ConfigError(f"catalog.path: no file matches {path!r}, or every file it matches is empty")
+    inferred = spark.read.options(**options).json(path).schema
+    columns = StructType([f for f in inferred.fields if f.name != "_corrupt_record"])
+    lines = StructType([StructField("_line", StringType()),
+                        *[StructField(c, LongType() if c == "_source_line" else StringType())
+                          for c in RECORD_COLUMNS]])
+    records = files.select("path", "content").mapInPandas(_json_file_lines, lines)
+    parsed = F.when(F.col("_record_error").isNull(), F.from_json("_line", columns, options))
+    return records.select(parsed.alias("_object"), *RECORD_COLUMNS).select("_object.*", *RECORD_COLUMNS)
+
+
+def _json_file_lines(frames, batch: int = 20_000):
+    import pandas as pd
+
+    from mrnet.jsonrecords import split_lines
+
+    names = ["_line", *RECORD_COLUMNS]
+    for frame in frames:
+        for path, content in zip(frame["path"], frame["content"]):
+            rows = []
+            for record in split_lines(bytes(content)):
+                rows.append([record.text if record.error is None else None, record.error,
+                             record.text, path, record.line])
+                if len(rows) == batch:
+                    yield pd.DataFrame(rows, columns=names)
+                    rows = []
+            if rows:
+                yield pd.DataFrame(rows, columns=names)
 
 
 def map_to_contract(raw: DataFrame, catalog: CatalogSettings, rules: IngestSettings) -> DataFrame:
