@@ -36,6 +36,35 @@ class LabelBuild:
     skipped: list[str] = field(default_factory=list)
 
 
+def task_plan(tasks: dict[str, TaskSpecConf], catalog, evaluate=None) -> list[str]:
+    """What will train, said before anything does: which catalog column feeds each task (a
+    column feeds a task by its name alone), which tasks have no column, and every label an
+    evaluation task would measure after training on it."""
+    columns = set(catalog.columns) | set(catalog.attributes)
+    evaluated = {}
+    for name, task in (evaluate.tasks.items() if evaluate is not None else ()):
+        evaluated.setdefault(task.column, []).append(name)
+    lines, missing, disabled = [], [], []
+    for name, task in tasks.items():
+        column = "title" if task.kind == "decoding" else task.column
+        if not task.enabled:
+            disabled.append(name)
+        elif column not in columns:
+            missing.append(f"{name} ({column})")
+        else:
+            lines.append(f"task {name} ({task.kind}) <- column {column!r}")
+            if task.kind != "decoding" and column in evaluated:
+                lines.append(f"  warning: column {column!r} is also the label of evaluation task(s) "
+                             f"{sorted(evaluated[column])}: they would score a label the model was "
+                             f"trained on; set tasks.{name}.enabled: false, or give the catalog's "
+                             "exact task list with tasks: {replace: true, ...}")
+    if missing:
+        lines.append(f"skipped, the catalog has no column for: {', '.join(missing)}")
+    if disabled:
+        lines.append(f"disabled (enabled: false): {', '.join(disabled)}")
+    return lines
+
+
 def build_labels(catalog: DataFrame, title_tokens: DataFrame, tasks: dict[str, TaskSpecConf],
                  settings: LabelSettings) -> LabelBuild:
     """Labels of every task whose column the catalog has. Runs on the driver, builds Spark plans.

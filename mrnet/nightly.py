@@ -56,19 +56,27 @@ CHAIN: list[tuple[str, Callable, Callable]] = [
 OPT_IN: dict[str, Callable] = {"vacuum": lambda cfg: cfg.vacuum.enabled}
 
 
+# What each stage's count in the run summary counts: (key of its summary, what it is).
+COUNTS = {"ingest": ("rows", "rows in"), "corpus": ("rows", "rows written"),
+          "word2vec": ("rows", "corpus rows"), "labels": ("rows", "label rows"),
+          "train": ("groups", "groups trained"), "agnostic": ("rows", "products sampled"),
+          "align": ("rows", "pairs"), "score": ("rows", "rows scored"),
+          "evaluate": ("rows", "products evaluated"), "vacuum": ("rows", "files removed")}
+
+
 @dataclass
 class StageOutcome:
     stage: str
     seconds: float
-    rows: int | None
+    count: int | None
     versions: dict
     skipped: bool = False
 
     def line(self) -> str:
-        rows = f"{self.rows:,}" if self.rows is not None else "-"
+        count = f"{self.count:,} {COUNTS.get(self.stage, ('', ''))[1]}" if self.count is not None else "-"
         versions = ", ".join(f"{t}@v{v}" for t, v in self.versions.items() if v is not None)
         state = "skipped (inputs unchanged)" if self.skipped else versions
-        return f"{self.stage:<10} {self.seconds:>8.1f}s {rows:>12}  {state}"
+        return f"{self.stage:<10} {self.seconds:>8.1f}s  {count:<28} {state}"
 
 
 def _fingerprint(inputs: dict) -> str:
@@ -100,18 +108,19 @@ def run_chain(spark, store, cfg, only: list[str] | None = None, force: bool = Fa
         started = time.time()
         summary = run.finish(stage(spark, store, cfg, run))
         record_success(store.paths, name, fingerprint, run.run_id)
-        outcomes.append(StageOutcome(name, time.time() - started, summary.get("rows"),
+        outcomes.append(StageOutcome(name, time.time() - started, summary.get(COUNTS[name][0]),
                                      summary.get("versions", {})))
     return outcomes
 
 
 def summary_lines(outcomes: list[StageOutcome]) -> list[str]:
-    header = f"{'stage':<10} {'seconds':>9} {'rows':>12}  table versions"
+    header = f"{'stage':<10} {'seconds':>9}  {'count':<28} table versions"
     return [header, "-" * len(header), *(o.line() for o in outcomes)]
 
 
 def run_nightly(spark, store, cfg, run) -> dict:
     """The nightly stage: the chain (``cfg.nightly.stages`` or all), its summary and where to look."""
+    stages.announce_tasks(cfg)
     outcomes = run_chain(spark, store, cfg, cfg.nightly.stages or None, force=cfg.nightly.force)
     print("\n".join(["", "nightly run summary", *summary_lines(outcomes)]), flush=True)
     print(f"\ntables under {store.paths.root}/tables:", flush=True)

@@ -86,6 +86,7 @@ def build_label_tables(spark, store, cfg, run) -> dict:
     from mrnet.schemas import LABEL_METADATA, LABEL_METADATA_PARTITIONS, LABEL_PARTITIONS
 
     require_rows(store, "corpus")
+    announce_tasks(cfg)
     title_tokens = store.read("corpus").select("marketplace", "product_group", "product_id",
                                                "title_tokens")
     build = build_labels(store.read("catalog"), title_tokens, cfg.tasks, cfg.labels)
@@ -99,6 +100,13 @@ def build_label_tables(spark, store, cfg, run) -> dict:
     print(per_group.to_string(), flush=True)
     return {"rows": rows, "tasks_per_group": {f"{m}/{g}": int(n) for (m, g), n in per_group.items()},
             "skipped": build.skipped, "versions": {"labels": version, "label_metadata": meta_version}}
+
+
+def announce_tasks(cfg) -> None:
+    from mrnet.labels import task_plan
+
+    print("\n".join(["training tasks:", *(f"  {line}" for line in task_plan(cfg.tasks, cfg.catalog, cfg.evaluate))]),
+          flush=True)
 
 
 def run_training(spark, store, cfg, run) -> dict:

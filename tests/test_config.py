@@ -86,3 +86,44 @@ def test_an_unset_environment_variable_without_default_names_the_key(tmp_path, m
         load_config(PipelineConfig, conf_dir=conf)
     monkeypatch.setenv("MRNET_TEST_UNSET", "/data")
     assert load_config(PipelineConfig, conf_dir=conf).catalog.path == "/data/data.csv"
+
+
+CATALOG_FILE = """catalog:
+  name: toys
+  format: csv
+  path: /data/toys.csv
+  columns: {product_id: id, marketplace: "'uk'", product_group: grp, title: name}
+  attributes:
+    subcategory: {expr: cat}
+    color: {expr: colour}
+evaluate:
+  tasks:
+    toy_category: {column: subcategory, kind: multiclass}
+"""
+
+
+def test_a_catalog_file_can_give_its_exact_task_list(tmp_path):
+    extending = tmp_path / "extend.yaml"
+    extending.write_text(CATALOG_FILE + "tasks:\n  brand: {kind: multiclass, column: brand}\n")
+    assert {"color", "subcategory", "tfidf", "brand"} <= set(load_config(PipelineConfig, catalog=str(extending)).tasks)
+    exact = tmp_path / "exact.yaml"
+    exact.write_text(CATALOG_FILE + "tasks:\n  replace: true\n  colour: {kind: multiclass, column: color}\n"
+                                    "  tfidf: {kind: decoding, column: title, vocab_size: 2000}\n")
+    cfg = load_config(PipelineConfig, catalog=str(exact))
+    assert list(cfg.tasks) == ["colour", "tfidf"] and cfg.tasks["tfidf"].vocab_size == 2000
+
+
+def test_the_task_plan_names_each_tasks_column_and_warns_of_an_evaluated_label(tmp_path):
+    from mrnet.labels import task_plan
+
+    path = tmp_path / "toys.yaml"
+    path.write_text(CATALOG_FILE)
+    cfg = load_config(PipelineConfig, catalog=str(path))
+    plan = task_plan(cfg.tasks, cfg.catalog, cfg.evaluate)
+    assert "task color (multiclass) <- column 'color'" in plan
+    assert "task subcategory (multiclass) <- column 'subcategory'" in plan
+    warning = plan[plan.index("task subcategory (multiclass) <- column 'subcategory'") + 1]
+    assert warning.startswith("  warning: column 'subcategory' is also the label of evaluation task(s) ['toy_category']")
+    assert "tasks.subcategory.enabled: false" in warning
+    assert any(line.startswith("skipped, the catalog has no column for: size (size)") for line in plan)
+    assert not any("warning" in line for line in task_plan(cfg.tasks, cfg.catalog, None))

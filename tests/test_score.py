@@ -17,6 +17,7 @@ from mrnet.modelstore.layout import CONFIG, QUALITY
 from mrnet.embedder import ModelBundle
 from mrnet.model import encode_numpy
 from mrnet.schemas import EMBEDDINGS, STATUSES
+from mrnet.nightly import summary_lines
 from mrnet.score import score_catalog
 from mrnet.stages import published_model_version, score_embeddings
 from mrnet.text import tokenize
@@ -31,6 +32,11 @@ STAGES = ["ingest", "corpus", "word2vec", "labels", "train", "agnostic", "align"
 def test_nightly_chain_ran_every_stage(small_pipeline):
     _, store, outcomes = small_pipeline
     assert [o.stage for o in outcomes] == STAGES   # vacuum is off by default
+    lines = dict(zip(STAGES, summary_lines(outcomes)[2:]))     # the run summary says what it counts
+    catalog_rows = len(store.read_pandas("catalog", columns=["product_id"]))
+    groups = len(store.read_pandas("label_metadata", columns=["marketplace", "product_group"]).drop_duplicates())
+    assert f" {groups:,} groups trained " in lines["train"]
+    assert f" {catalog_rows:,} rows scored " in lines["score"] and " rows in " in lines["ingest"]
     report = Path(store.paths.reports(published_model_version(store), "synthetic"))
     assert {"report.md", "report.json", "table2.png", "projection.png"} <= {p.name for p in report.iterdir()}
     table2 = json.loads((report / "report.json").read_text())["tasks"]
@@ -54,7 +60,7 @@ def test_a_night_after_a_vacuum_reruns_no_stage(small_pipeline, spark, tmp_path)
     copy = TableStore(spark, cfg.storage)
     run_chain(spark, copy, cfg, only=["ingest"])     # tonight's snapshot: the same rows again
     (vacuum,) = run_chain(spark, copy, cfg, only=["vacuum"])
-    assert vacuum.stage == "vacuum" and vacuum.rows > 0      # the first snapshot's files went
+    assert vacuum.stage == "vacuum" and vacuum.count > 0     # the first snapshot's files went
     assert copy.version("catalog") == copy.data_version("catalog") + 2
     again = run_chain(spark, copy, cfg, only=[n for n in STAGES if n != "ingest"])
     assert [o.stage for o in again if not o.skipped] == []

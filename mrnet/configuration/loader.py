@@ -1,7 +1,8 @@
 """Layered YAML loading into typed, validated config objects.
 
 Layers, later ones win: ``conf/base/*.yaml`` → ``conf/<env>/*.yaml`` → a catalog file
-(``conf/catalogs/<name>.yaml``, whose ``catalog`` section replaces the default one whole) →
+(``conf/catalogs/<name>.yaml``, whose ``catalog`` section replaces the default one whole, and whose
+``tasks`` replace the base task table when they say ``replace: true``) →
 ``--set key=value`` overrides. Strings may use ``${ENV_VAR:default}``. Every key is checked
 against the dataclass schema in :mod:`mrnet.configuration.schema`: an unknown key, a wrong type
 or a missing required value raises :class:`ConfigError` naming the dotted key.
@@ -96,6 +97,9 @@ def _catalog_file(conf_dir: Path, catalog: str) -> Path:
 def _merge_catalog_file(merged: dict, path: Path) -> dict:
     layer = _read_yaml(path)
     merged = copy.deepcopy(merged)
+    tasks = layer.get("tasks")
+    if isinstance(tasks, dict) and tasks.pop("replace", False) is True:
+        merged["tasks"] = layer.pop("tasks")    # exactly the catalog's tasks, none of the base table
     for dotted in REPLACED_BY_CATALOG_FILE:
         *parents, key = dotted.split(".")
         source, target = layer, merged
