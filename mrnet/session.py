@@ -21,8 +21,22 @@ def build_spark_session(settings: SparkSettings, app_name: str | None = None):
         builder = builder.config(key, str(value))
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
+    _quiet_glob_warning(spark)
     ship_wheels_to_executors(spark)
     return spark
+
+
+def _quiet_glob_warning(spark) -> None:
+    """Every read of a glob path (``data/*.csv``) makes FileStreamSink log a warning with a Java
+    trace that says nothing wrong; only its errors are kept."""
+    jvm = spark.sparkContext._jvm
+    try:
+        for logger in ("org.apache.spark.sql.execution.streaming.sinks.FileStreamSink",   # Spark 4
+                       "org.apache.spark.sql.execution.streaming.FileStreamSink"):
+            jvm.org.apache.logging.log4j.core.config.Configurator.setLevel(
+                logger, jvm.org.apache.logging.log4j.Level.ERROR)
+    except Exception:   # another logging backend: the warning stays, nothing else changes
+        pass
 
 
 def ship_wheels_to_executors(spark) -> None:
