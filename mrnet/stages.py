@@ -77,7 +77,8 @@ def train_word_vectors(spark, store, cfg, run) -> dict:
         publish_word_vectors(root, name, checksum)
         figures[marketplace] = {**stats, "checksum": checksum, "path": str(root / name)}
         print(f"word2vec {marketplace}: {stats['vocab']:,} words from {stats['sentences']:,} "
-              f"sentences, {stats['words_per_second']:,} words/s -> {root / name}", flush=True)
+              f"sentences, {stats['epochs']} epochs, {stats['words_per_second']:,} words/s -> {root / name}",
+              flush=True)
     return {"rows": sum(rows.values()), "marketplaces": figures, "versions": {"corpus": corpus_version}}
 
 

@@ -39,6 +39,18 @@ def stable_hash(text: str) -> int:
     return zlib.crc32(text.encode("utf-8"))
 
 
+MAX_EPOCHS = 50
+
+
+def epochs_for(settings: Word2VecSettings, corpus_words: int) -> int:
+    """``epochs``, or more on a small corpus: enough passes to train ``min_trained_words`` words
+    (5 passes over 10k short titles leave most word vectors close to their random start)."""
+    if not settings.min_trained_words or corpus_words <= 0:
+        return settings.epochs
+    needed = -(-settings.min_trained_words // corpus_words)
+    return max(settings.epochs, min(MAX_EPOCHS, needed))
+
+
 def train_word2vec(sentences, settings: Word2VecSettings) -> tuple[WordVectors, dict]:
     """Build the vocabulary in one pass, then train; returns the vectors and training figures."""
     from gensim.models import Word2Vec
@@ -49,13 +61,13 @@ def train_word2vec(sentences, settings: Word2VecSettings) -> tuple[WordVectors, 
     started = time.time()
     model.build_vocab(sentences)
     words = model.corpus_total_words
-    model.train(sentences, total_examples=model.corpus_count, total_words=words,
-                epochs=settings.epochs)
+    epochs = epochs_for(settings, words)
+    model.train(sentences, total_examples=model.corpus_count, total_words=words, epochs=epochs)
     seconds = time.time() - started
     vectors = WordVectors(list(model.wv.index_to_key), model.wv.vectors.copy())
     stats = {"sentences": model.corpus_count, "words": int(words), "vocab": len(vectors.vocab),
-             "seconds": round(seconds, 2),
-             "words_per_second": round(words * (settings.epochs + 1) / max(seconds, 1e-9))}
+             "epochs": epochs, "seconds": round(seconds, 2),
+             "words_per_second": round(words * (epochs + 1) / max(seconds, 1e-9))}
     return vectors, stats
 
 

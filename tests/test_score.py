@@ -102,16 +102,24 @@ def test_vectors_equal_the_training_forward_pass(small_pipeline):
 def test_statuses_for_rows_that_cannot_be_embedded(spark, small_pipeline):
     _, store, _ = small_pipeline
     version = published_model_version(store)
+    model, vectors = ModelBundle(Paths(store.paths.root), version).group_model("uk", "toys")
+    known = next(w for w in vectors.vocab if len(w) >= 7 and w.isalpha())
+    misspelt = known[:3] + known[4:]           # a word the vocabulary never saw
+    assert vectors.oov == "spelling" and misspelt not in vectors.vocab
     catalog = spark.createDataFrame(pd.DataFrame({
-        "product_id": ["a", "b", "c", "d"], "marketplace": ["uk", "uk", "uk", "fr"],
-        "product_group": ["toys", "toys", "spaceships", "toys"],
-        "title": ["", "zzzqx wqxxz", "rocket", "Peluche ours"]}))
+        "product_id": ["a", "b", "c", "d", "e"], "marketplace": ["uk", "uk", "uk", "fr", "uk"],
+        "product_group": ["toys", "toys", "spaceships", "toys", "toys"],
+        "title": ["", "ʘʘʘ ǂǂǂ", "rocket", "Peluche ours", misspelt]}))
     out = score_catalog(catalog, store.paths.root, version, datetime.now(timezone.utc)).toPandas()
     status = dict(zip(out.product_id, out.status))
     assert status["a"] == "empty_title" and status["b"] == "no_known_tokens"
     assert status["c"] == "unknown_group"
     assert out.set_index("product_id").loc[["a", "b", "c"], "embedding_pg"].isna().all()
-    assert len(out) == 4
+    assert len(out) == 5
+    # a title of one unknown word gets the vector of the known word spelt most like it
+    assert status["e"] == "ok" and len(vectors.ids([misspelt])) == 1
+    np.testing.assert_allclose(out.set_index("product_id").loc["e", "embedding_pg"],
+                               encode_numpy(model, [vectors.ids([misspelt])])[0], atol=1e-5)
 
 
 def test_rerun_replaces_and_incremental_rescores_only_changes(spark, small_pipeline):

@@ -75,3 +75,42 @@ def test_word2vec_is_reproducible_with_one_worker():
     first, _ = train_word2vec(sentences, settings)
     second, _ = train_word2vec(sentences, settings)
     assert first.checksum() == second.checksum()
+
+
+VOCAB_WORDS = ["lego", "train", "bluetooth", "speaker", "headphones", "wooden", "set"]
+
+
+def spelling_vectors(oov: str = "spelling") -> WordVectors:
+    rng = np.random.default_rng(0)
+    return WordVectors(VOCAB_WORDS, rng.normal(size=(len(VOCAB_WORDS), 8)).astype(np.float32),
+                       {"settings": {"oov": oov}})
+
+
+def test_an_unknown_word_borrows_the_id_of_the_word_spelt_most_like_it():
+    vectors = spelling_vectors()
+    ids = lambda tokens: [VOCAB_WORDS[i - 1] for i in vectors.ids(tokens)]
+    assert ids(["legos", "blutooth", "speakers", "headphnes"]) == ["lego", "bluetooth", "speaker", "headphones"]
+    assert ids(["wooden", "spkr", "train"]) == ["wooden", "train"]        # spelt too far: dropped ...
+    assert ids(["spkr"]) == ["speaker"]     # ... unless the title has no other word: the closest
+    assert ids(["zzz"]) == []               # no shared trigram at all: the title has no vector
+    assert spelling_vectors("drop").ids(["legos", "train"]).tolist() == [2]   # the paper: dropped
+
+
+def test_the_oov_mode_is_part_of_the_vectors_checksum(tmp_path):
+    """Models trained with one mode must not load vectors of the other; old vectors keep theirs."""
+    spelling, dropping = spelling_vectors(), spelling_vectors("drop")
+    legacy = WordVectors(dropping.vocab, dropping.vectors)           # written before the setting
+    assert legacy.oov == "drop" and legacy.checksum() == dropping.checksum() != spelling.checksum()
+    checksum = spelling.save(tmp_path / "v")
+    loaded = WordVectors.load(tmp_path / "v", expected_checksum=checksum)
+    assert loaded.oov == "spelling" and loaded.ids(["legos"]).tolist() == [1]
+
+
+def test_a_small_corpus_gets_more_passes():
+    from mrnet.word2vec import MAX_EPOCHS, epochs_for
+
+    settings = Word2VecSettings(epochs=5, min_trained_words=5_000_000)
+    assert epochs_for(settings, 20_000_000) == 5            # a big corpus: the set minimum
+    assert epochs_for(settings, 250_000) == 20               # 10k titles of ~25 words
+    assert epochs_for(settings, 1_000) == MAX_EPOCHS == 50
+    assert epochs_for(Word2VecSettings(epochs=5, min_trained_words=0), 1_000) == 5

@@ -168,12 +168,19 @@ class Word2VecSettings(Checked):
     vector_size: int = setting(128, "word vector size", "positive")
     min_count: int = setting(10, "words seen fewer times are dropped", "positive")
     window: int = setting(5, "context window", "positive")
-    epochs: int = setting(5, "passes over the corpus", "positive")
+    epochs: int = setting(5, "passes over the corpus (at least)", "positive")
+    min_trained_words: int = setting(
+        5_000_000, "a small corpus gets more passes, until this many words are trained (at most "
+        "50 passes; 0: always `epochs`)", "non_negative")
     sg: int = setting(0, "0 CBOW (fast), 1 skip-gram", "non_negative")
     workers: int = setting(2, "gensim threads (1 is reproducible)", "positive")
     seed: int = setting(1, "gensim seed")
     max_sentences: int = setting(0, "0: no cap; else a sample drawn on the executors",
                                  "non_negative")
+    oov: Literal["spelling", "drop"] = setting(
+        "spelling", "a title word not in the vocabulary: 'spelling' borrows the vector of the known "
+        "word spelt most like it (mrnet/spelling.py), so no non-empty title is left without a "
+        "vector; 'drop' ignores it (the paper)")
 
 
 @dataclass
