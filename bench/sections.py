@@ -1,7 +1,6 @@
 """Benchmark sections: each takes the shared context and returns its figures."""
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -117,28 +116,6 @@ def bench_word2vec(context: dict) -> dict:
     return figures
 
 
-WORKER_PROBE_DDL = "pid long, peak_rss_mb double"
-
-
-def _worker_rss(spark, reset: bool) -> float:
-    """Peak RSS (MB) over the Python workers; ``reset`` clears the peak first (Linux clear_refs)."""
-    import pandas as pd
-
-    def probe(batches):
-        import os
-
-        for _ in batches:
-            if reset:
-                with open("/proc/self/clear_refs", "w") as handle:
-                    handle.write("5")
-            with open("/proc/self/status") as handle:
-                hwm = next(line for line in handle if line.startswith("VmHWM"))
-            yield pd.DataFrame({"pid": [os.getpid()], "peak_rss_mb": [int(hwm.split()[1]) / 1024]})
-
-    rows = spark.range(0, 8, numPartitions=8).mapInPandas(probe, WORKER_PROBE_DDL).toPandas()
-    return round(float(rows.peak_rss_mb.max()), 1)
-
-
 def _train_small_models(context: dict) -> str:
     """Models for the scoring benchmark: the real chain with short training (speed, not quality)."""
     from mrnet import stages
@@ -158,23 +135,38 @@ def _train_small_models(context: dict) -> str:
     return stages.published_model_version(store)
 
 
-def _plain_torch(store, model_version: str, titles) -> float:
-    """The same three vectors for the same titles in one process, no Spark: rows/s."""
+_PLAIN = {}
+
+
+def _plain_init(root: str, model_version: str) -> None:
+    """A pool process: one torch thread, like one Spark task slot; models loaded once."""
     import torch
 
-    from mrnet.embedder import bundle_for, embed_agnostic, embed_aligned, embed_group
+    from mrnet.embedder import bundle_for
+
+    torch.set_num_threads(1)
+    _PLAIN["bundle"] = bundle_for(root, model_version)
+
+
+def _plain_shard(shard) -> int:
+    """The three vectors of one shard's titles, as the scoring UDF makes them: rows done."""
+    from mrnet.embedder import embed_agnostic, embed_aligned, embed_group
     from mrnet.text import tokenize_many
 
-    torch.set_num_threads(os.cpu_count() or 1)
-    bundle = bundle_for(store.paths.root, model_version)
-    started = time.time()
-    for (marketplace, group), rows in titles.groupby(["marketplace", "product_group"]):
+    bundle = _PLAIN["bundle"]
+    for (marketplace, group), rows in shard.groupby(["marketplace", "product_group"]):
         for start in range(0, len(rows), 10_000):
             chunk = rows.iloc[start:start + 10_000]
             vectors, _ = embed_group(bundle, marketplace, group, tokenize_many(chunk.title))
-            agnostic = embed_agnostic(bundle, marketplace, group, vectors)
-            embed_aligned(bundle, marketplace, agnostic)
-    return len(titles) / (time.time() - started)
+            embed_aligned(bundle, marketplace, embed_agnostic(bundle, marketplace, group, vectors))
+    return len(shard)
+
+
+def _plain_pool(root: str, model_version: str, slots: int):
+    """As many processes as Spark has task slots (spawned: deltalake and torch dislike fork)."""
+    import multiprocessing
+
+    return multiprocessing.get_context("spawn").Pool(slots, _plain_init, (root, model_version))
 
 
 def bench_train(context: dict) -> dict:
@@ -206,11 +198,15 @@ def bench_train(context: dict) -> dict:
 
 
 def bench_score(context: dict) -> dict:
-    """Scoring end to end through Spark (read catalog → mapInArrow → Delta commit) at two sizes,
-    beside the plain torch forward pass over the same titles, and a Python worker's peak RSS."""
+    """Scoring end to end through Spark (read catalog -> mapInArrow -> Delta commit) at two sizes,
+    beside the same vectors of the same titles by plain torch in as many processes as Spark has
+    task slots, one torch thread each (Spark's tasks run one thread each too); interleaved
+    repetitions (bench/sidebyside.py); the peak RSS of the Python workers that scored."""
     from datetime import datetime, timezone
 
     from pyspark.sql import functions as F
+
+    from sidebyside import interleaved, peak_rss_mb, python_workers, reset_peak_rss
 
     from mrnet.schemas import EMBEDDINGS, EMBEDDINGS_PARTITIONS
     from mrnet.score import score_files
@@ -222,24 +218,34 @@ def bench_score(context: dict) -> dict:
     model_version = context["model_version"]
     catalog = store.read("catalog")
     total = sum(store.row_counts("catalog", "marketplace").values())
-    figures = {"model_version": model_version}
-    for size in (context["rows"] // 10, context["rows"]):
-        subset = catalog.filter(F.crc32("product_id") % 1000 < round(1000 * size / total))
-        _worker_rss(spark, reset=True)
-        started = time.time()
-        store.write_with_executors(
-            f"embeddings_{size}",
-            lambda uri: score_files(subset, uri, store.paths.root, model_version, datetime.now(timezone.utc)),
-            EMBEDDINGS, mode="overwrite", partition_by=EMBEDDINGS_PARTITIONS)
-        seconds = time.time() - started
-        rows = sum(store.row_counts(f"embeddings_{size}", "marketplace").values())
-        titles = store.read_pandas("catalog", columns=["marketplace", "product_group", "product_id", "title"])
-        titles = titles[titles.product_id.isin(set(store.read_pandas(f"embeddings_{size}", columns=["product_id"]).product_id))]
-        plain = _plain_torch(store, model_version, titles)
-        figures.update({f"rows_{rows}_spark_rows_per_second": round(rows / seconds),
-                        f"rows_{rows}_plain_torch_rows_per_second": round(plain),
-                        f"rows_{rows}_ratio": round(rows / seconds / plain, 2),
-                        f"rows_{rows}_worker_peak_rss_mb": _worker_rss(spark, reset=False)})
+    slots = spark.sparkContext.defaultParallelism
+    figures = {"model_version": model_version, "task_slots": slots,
+               "baseline": f"plain torch in {slots} spawned processes, 1 torch thread each"}
+    pool = _plain_pool(store.paths.root, model_version, slots)
+    try:
+        for size in (context["rows"] // 10, context["rows"]):
+            subset = catalog.filter(F.crc32("product_id") % 1000 < round(1000 * size / total))
+            table = f"embeddings_{size}"
+
+            def through_spark() -> int:
+                store.write_with_executors(
+                    table, lambda uri: score_files(subset, uri, store.paths.root, model_version,
+                                                   datetime.now(timezone.utc)),
+                    EMBEDDINGS, mode="overwrite", partition_by=EMBEDDINGS_PARTITIONS)
+                return sum(store.row_counts(table, "marketplace").values())
+
+            titles = subset.select("marketplace", "product_group", "title").toPandas()
+            shards = [titles.iloc[i::slots] for i in range(slots)]
+
+            def plain_torch() -> int:
+                return sum(pool.map(_plain_shard, shards))
+
+            reset_peak_rss(python_workers())
+            measured = interleaved({"spark": through_spark, "plain_torch": plain_torch})
+            measured["worker_peak_rss_mb"] = peak_rss_mb(python_workers())
+            figures.update({f"rows_{len(titles)}_{k}": v for k, v in measured.items()})
+    finally:
+        pool.terminate()
     return figures
 
 

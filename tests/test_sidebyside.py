@@ -1,0 +1,51 @@
+"""The benchmark's side-by-side machinery: interleaved repetitions and the worker RSS probe."""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+
+from sidebyside import interleaved, peak_rss_mb, python_workers, reset_peak_rss  # noqa: E402
+
+
+def test_interleaved_repetitions_alternate_and_report_the_ratio_of_medians():
+    order = []
+
+    def side(name, seconds, rows):
+        def run():
+            order.append(name)
+            time.sleep(seconds)
+            return rows
+        return run
+
+    out = interleaved({"fast": side("fast", 0.02, 100), "slow": side("slow", 0.02, 50)}, repetitions=3)
+    assert order == ["fast", "slow"] * 4                 # a warm-up of each, then A B A B A B
+    assert len(out["load_average_before_each"]) == 6 and out["repetitions"] == 3
+    assert out["fast_rows_per_second_median"] > out["slow_rows_per_second_median"]
+    assert out["ratio_fast_to_slow"] == pytest.approx(2.0, rel=0.25)
+    assert isinstance(out["load_changed"], bool)
+
+
+@pytest.mark.spark
+def test_the_rss_probe_sees_the_worker_that_allocated(spark):
+    import pandas as pd
+
+    def allocate(batches):
+        import numpy as np
+
+        for batch in batches:
+            block = np.ones(400 * 2**20 // 8)         # 400 MB, every page touched
+            yield pd.DataFrame({"n": [int(block[:1].sum()) + len(batch)]})
+            del block
+
+    reset_peak_rss(python_workers())
+    spark.range(0, 1, numPartitions=1).mapInPandas(allocate, "n long").collect()
+    workers = python_workers()
+    assert workers, "no pyspark.daemon process under this driver"
+    assert peak_rss_mb(workers) >= 400
+    reset_peak_rss(workers)
+    assert peak_rss_mb(workers) < 400               # the peak starts afresh from the current RSS
