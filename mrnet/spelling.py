@@ -15,6 +15,7 @@ import numpy as np
 
 MIN_SIMILARITY = 0.3
 MAX_POSTINGS = 20_000   # a trigram shared by more words than this says little about spelling
+CACHE_LIMIT = 500_000   # distinct unknown words remembered per process (then forgotten at once)
 
 
 def trigrams(word: str) -> set[str]:
@@ -40,6 +41,8 @@ class SpellingNeighbours:
     def id_of(self, word: str, min_similarity: float = MIN_SIMILARITY) -> int:
         key = (word, min_similarity)
         if key not in self._cache:
+            if len(self._cache) >= CACHE_LIMIT:
+                self._cache.clear()
             self._cache[key] = self._search(word, min_similarity)
         return self._cache[key]
 
