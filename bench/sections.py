@@ -126,6 +126,7 @@ def _train_small_models(context: dict) -> str:
     cfg.train = TrainSettings(max_steps=150, eval_every=150, checkpoint_every=150,
                               max_samples_per_task=20_000)
     cfg.agnostic.epochs, cfg.agnostic.max_per_group, cfg.align.epochs = 3, 20_000, 3
+    cfg.agnostic.min_steps = cfg.align.min_steps = 0
     cfg.align.max_pairs = 20_000
     run = RunRecord.start("bench", cfg)
     if not store.exists("corpus"):

@@ -203,3 +203,23 @@ def test_spark_sql_join_onto_a_feature_table(spark, small_pipeline):
     ok = store.read_pandas("embeddings", columns=["status"]).status.eq("ok").sum()
     assert len(joined) == ok
     assert joined.embedding.map(len).eq(32).all()
+
+
+def test_on_demand_embeddings_equal_the_scoring_jobs(small_pipeline):
+    """mrnet.Embedder: the numbers of the embeddings table, for titles given in Python."""
+    import mrnet
+
+    _, store, _ = small_pipeline
+    table = store.read_pandas("embeddings").merge(
+        store.read_pandas("catalog", columns=["marketplace", "product_id", "title"]),
+        on=["marketplace", "product_id"])
+    rows = table[(table.marketplace == "uk") & (table.product_group == "toys") & (table.status == "ok")].head(50)
+    embedder = mrnet.Embedder.load(store.paths.root)
+    assert embedder.model_version == published_model_version(store)
+    out = embedder.embed(rows.title, marketplace="uk", group="toys")
+    assert (out.status == "ok").all() and len(out) == len(rows)
+    for column in ("embedding_pg", "embedding", "embedding_aligned"):
+        np.testing.assert_allclose(np.stack(out[column].to_numpy()), np.stack(rows[column].to_numpy()), atol=1e-5)
+    assert embedder.embed("", marketplace="uk", group="toys").status.tolist() == ["empty_title"]
+    odd = embedder.embed(["Wooden train"], marketplace="uk", group="spaceships")   # as the job has it
+    assert odd.status.tolist() == ["unknown_group"] and odd.embedding_pg.isna().all()

@@ -1,0 +1,57 @@
+"""Embeddings on demand: vectors for titles that are not in the table yet (a product listed this
+morning, a query, a competitor's title), with the numbers the scoring job writes.
+
+    >>> from mrnet import Embedder
+    >>> embedder = Embedder.load("warehouse")            # the published model version
+    >>> embedder.embed(["Wooden toy train set"], marketplace="uk", group="toys")
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+from mrnet.embedder import ModelBundle, embed_agnostic, embed_aligned, embed_group
+from mrnet.errors import MissingInput
+from mrnet.modelstore import current_model_version
+from mrnet.paths import Paths
+from mrnet.text import tokenize_many
+
+VECTOR_COLUMNS = ("embedding_pg", "embedding", "embedding_aligned")
+
+
+class Embedder:
+    """The models of one version, loaded once, embedding any titles of one (marketplace, group)."""
+
+    def __init__(self, root: str, model_version: str):
+        self.root, self.model_version = root, model_version
+        self._bundle = ModelBundle(Paths.from_root(root), model_version)
+
+    @classmethod
+    def load(cls, root: str, model_version: str | None = None) -> "Embedder":
+        """The version ``model_version``, or the one ``models/current.json`` points at."""
+        version = model_version or current_model_version(Paths.from_root(root))
+        if version is None:
+            raise MissingInput(f"no published model version under {root}: run the nightly chain first")
+        return cls(root, version)
+
+    def embed(self, titles: Iterable[str] | str, marketplace: str, group: str) -> pd.DataFrame:
+        """One row per title: ``title, status`` and the three vectors (None where the scoring job
+        writes null: an empty title, no known word, a group without a model, an unpaired
+        marketplace for ``embedding_aligned``)."""
+        titles = [titles] if isinstance(titles, str) else list(titles)
+        tokens = tokenize_many(titles)
+        group_vectors, status = embed_group(self._bundle, marketplace, group, tokens)
+        agnostic = embed_agnostic(self._bundle, marketplace, group, group_vectors)
+        aligned = embed_aligned(self._bundle, marketplace, group_vectors, agnostic, tokens)
+        out = pd.DataFrame({"title": titles, "status": status})
+        for column, matrix in zip(VECTOR_COLUMNS, (group_vectors, agnostic, aligned)):
+            out[column] = _rows(matrix, len(titles))
+        return out
+
+
+def _rows(matrix: np.ndarray | None, n: int) -> list:
+    if matrix is None or matrix.shape[1] == 0:
+        return [None] * n
+    return [None if np.isnan(row).any() else row for row in matrix]
