@@ -158,8 +158,10 @@ def _plain_shard(shard) -> int:
     for (marketplace, group), rows in shard.groupby(["marketplace", "product_group"]):
         for start in range(0, len(rows), 10_000):
             chunk = rows.iloc[start:start + 10_000]
-            vectors, _ = embed_group(bundle, marketplace, group, tokenize_many(chunk.title))
-            embed_aligned(bundle, marketplace, embed_agnostic(bundle, marketplace, group, vectors))
+            tokens = tokenize_many(chunk.title)
+            vectors, _ = embed_group(bundle, marketplace, group, tokens)
+            agnostic = embed_agnostic(bundle, marketplace, group, vectors)
+            embed_aligned(bundle, marketplace, vectors, agnostic, tokens)
     return len(shard)
 
 
