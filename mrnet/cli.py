@@ -8,6 +8,7 @@ runs ``stage(spark, store, cfg, run)`` and turns errors into exit codes (see
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import re
 import sys
@@ -31,6 +32,7 @@ class Flag:
     help: str
     boolean: bool = False
     is_list: bool = False   # a comma-separated value becomes a YAML list
+    text: bool = False      # the value is a string as typed (not read as YAML: "0123", "a: b")
 
 
 def job_parser(description: str, sections: Sequence[str] = (),
@@ -71,6 +73,8 @@ def flag_overrides(args: argparse.Namespace, flags: Sequence[Flag]) -> list[str]
         value = getattr(args, flag.name.lstrip("-").replace("-", "_"))
         if flag.boolean and value:
             out.append(f"{flag.key}=true")
+        elif flag.text and value is not None:
+            out.append(f"{flag.key}={json.dumps(value)}")   # JSON is YAML: a quoted string
         elif not flag.boolean and value is not None:
             out.append(f"{flag.key}=[{value}]" if flag.is_list else f"{flag.key}={value}")
     return out
@@ -88,8 +92,9 @@ def setup_logging() -> None:
 
 
 def run_job(job: str, description: str, stage: Callable, sections: Sequence[str] = (),
-            flags: Sequence[Flag] = (), argv=None) -> dict:
-    """Parse, load the config, build the session, run ``stage``, record the run (raises)."""
+            flags: Sequence[Flag] = (), argv=None, spark: bool = True) -> dict:
+    """Parse, load the config, build the session (unless the job reads tables on the driver
+    only: ``spark=False``), run ``stage``, record the run (raises)."""
     from mrnet.modelstore import RunRecord
     from mrnet.session import build_spark_session
     from mrnet.storage import TableStore
@@ -97,7 +102,7 @@ def run_job(job: str, description: str, stage: Callable, sections: Sequence[str]
     args = job_parser(description, sections, flags).parse_args(argv)
     setup_logging()
     cfg = load_job_config(args, flags)
-    spark = build_spark_session(cfg.spark, app_name=f"mrnet-{job}")
+    spark = build_spark_session(cfg.spark, app_name=f"mrnet-{job}") if spark else None
     store = TableStore(spark, cfg.storage)
     run = RunRecord.start(job, cfg)
     summary = run.finish(stage(spark, store, cfg, run))
@@ -106,10 +111,10 @@ def run_job(job: str, description: str, stage: Callable, sections: Sequence[str]
 
 
 def main(job: str, description: str, stage: Callable, sections: Sequence[str] = (),
-         flags: Sequence[Flag] = (), argv=None) -> None:
+         flags: Sequence[Flag] = (), argv=None, spark: bool = True) -> None:
     """``run_job``, with errors a person can act on turned into a message and an exit code."""
     try:
-        run_job(job, description, stage, sections, flags, argv)
+        run_job(job, description, stage, sections, flags, argv, spark)
     except ConfigError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         sys.exit(2)

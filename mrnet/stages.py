@@ -362,6 +362,40 @@ def vacuum_tables(spark, store, cfg, run) -> dict:
             "engine_staging": len(cleanup.engine_staging)}
 
 
+def find_similar(spark, store, cfg, run) -> dict:
+    """jobs/similar.py: the nearest products of a title or a product, printed with their titles."""
+    from mrnet import Embedder
+    from mrnet.similar import Query, nearest, other_marketplace, product_vector, with_titles
+
+    query, k = cfg.similar, cfg.similar.k
+    if not query.marketplace or bool(query.title) == bool(query.product_id):
+        raise BadSelection("give --marketplace and one of --title (with --group) or --product-id")
+    require_rows(store, "embeddings")
+    searches = []
+    if query.title:
+        if not query.group:
+            raise BadSelection("--title needs --group: the group's model embeds it")
+        embedded = Embedder.load(store.paths.root).embed(query.title, query.marketplace, query.group).iloc[0]
+        if embedded.embedding_pg is None:
+            raise BadSelection(f"the title gets no vector (status {embedded.status})")
+        searches.append(Query(embedded.embedding_pg, "embedding_pg", query.marketplace, query.group))
+    else:
+        vector, group = product_vector(store, query.marketplace, query.product_id, "embedding_pg")
+        searches.append(Query(vector, "embedding_pg", query.marketplace, group, exclude=query.product_id))
+        other = other_marketplace(cfg.align.pairs, query.marketplace)
+        if other is not None:
+            aligned, _ = product_vector(store, query.marketplace, query.product_id, "embedding_aligned")
+            searches.append(Query(aligned, "embedding_aligned", other, None))
+    found = {}
+    for search in searches:
+        table = with_titles(store, search.marketplace, nearest(store, search, k))
+        scope = "in its group" if search.column == "embedding_pg" else "in the other language"
+        print(f"\nnearest {k} in {search.marketplace}/{search.group or '*'} ({search.column}, {scope}):")
+        print(table[["similarity", "product_id", "product_group", "title"]].to_string(index=False))
+        found[f"{search.marketplace}:{search.column}"] = table.product_id.tolist()
+    return {"rows": sum(map(len, found.values())), "neighbours": found}
+
+
 def _pair_word_vectors(word_vectors: dict, side_a: str, side_b: str) -> list | None:
     """[side a's, side b's] word vectors for the mean-word-vector baseline, or None."""
     if side_a in word_vectors and side_b in word_vectors:

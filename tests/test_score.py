@@ -223,3 +223,25 @@ def test_on_demand_embeddings_equal_the_scoring_jobs(small_pipeline):
     assert embedder.embed("", marketplace="uk", group="toys").status.tolist() == ["empty_title"]
     odd = embedder.embed(["Wooden train"], marketplace="uk", group="spaceships")   # as the job has it
     assert odd.status.tolist() == ["unknown_group"] and odd.embedding_pg.isna().all()
+
+
+def test_similar_finds_the_brute_force_neighbours_in_both_scopes(small_pipeline, capsys):
+    from mrnet.stages import find_similar
+
+    cfg, store, _ = small_pipeline
+    table = store.read_pandas("embeddings")
+    ok = table[table.status == "ok"]
+    product = ok[(ok.marketplace == "uk") & (ok.product_group == "toys")].iloc[0]
+    query = replace(cfg, similar=replace(cfg.similar, product_id=product.product_id, marketplace="uk", k=5))
+    found = find_similar(None, store, query, RunRecord.start("test", cfg))["neighbours"]
+
+    def brute_force(rows, column, vector):
+        matrix = np.stack(rows[column].to_numpy())
+        scores = matrix @ vector / np.linalg.norm(matrix, axis=1) / np.linalg.norm(vector)
+        return rows.product_id.to_numpy()[np.argsort(-scores, kind="stable")[:5]].tolist()
+
+    group = ok[(ok.marketplace == "uk") & (ok.product_group == "toys") & (ok.product_id != product.product_id)]
+    assert found["uk:embedding_pg"] == brute_force(group, "embedding_pg", product.embedding_pg)
+    french = ok[ok.marketplace == "fr"]
+    assert found["fr:embedding_aligned"] == brute_force(french, "embedding_aligned", product.embedding_aligned)
+    assert "nearest 5 in fr/* (embedding_aligned, in the other language)" in capsys.readouterr().out

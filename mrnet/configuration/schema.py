@@ -319,6 +319,17 @@ class VacuumSettings(Checked):
 
 
 @dataclass
+class SimilarSettings(Checked):
+    """The query of jobs/similar.py (set by its flags)."""
+
+    title: str = setting("", "a title to embed and look up")
+    product_id: str = setting("", "or a product of the embeddings table")
+    marketplace: str = setting("", "the marketplace to search (and of --product-id)")
+    group: str = setting("", "the product group of --title (a product id brings its own)")
+    k: int = setting(10, "neighbours to print", "positive")
+
+
+@dataclass
 class ScoreSettings(Checked):
     incremental: bool = setting(False, "rescore only new / changed titles (and a new model version)")
     model_version: str = setting("", "'': the version models/current.json points at")
@@ -378,3 +389,4 @@ class PipelineConfig:
     evaluate: EvaluateSettings = field(default_factory=EvaluateSettings)
     nightly: NightlySettings = field(default_factory=NightlySettings)
     vacuum: VacuumSettings = field(default_factory=VacuumSettings)
+    similar: SimilarSettings = field(default_factory=SimilarSettings)

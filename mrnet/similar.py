@@ -1,0 +1,75 @@
+"""Nearest catalog products of a title or a product, for a person at a terminal (jobs/similar.py).
+
+Streams the embeddings table's part that can match (one marketplace and group, or the other
+language's marketplace) in Arrow batches and keeps a running top k by cosine similarity, so a
+large group never sits whole in memory.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+
+from mrnet.errors import BadSelection
+
+
+@dataclass
+class Query:
+    vector: np.ndarray
+    column: str              # embedding_pg (within the group) or embedding_aligned (other language)
+    marketplace: str
+    group: str | None        # None: any group of the marketplace
+    exclude: str | None = None
+
+
+def nearest(store, query: Query, k: int = 10) -> pd.DataFrame:
+    """``product_id, similarity`` of the k most similar products, best first."""
+    where = (ds.field("marketplace") == query.marketplace) & (ds.field("status") == "ok")
+    if query.group is not None:
+        where = where & (ds.field("product_group") == query.group)
+    unit = query.vector / np.linalg.norm(query.vector)
+    best_ids, best_scores = np.empty(0, object), np.empty(0, np.float32)
+    for batch in store.iter_batches("embeddings", columns=["product_id", query.column], filter=where):
+        vectors = np.asarray(pc.list_flatten(batch.column(query.column)).to_numpy(zero_copy_only=False),
+                             np.float32).reshape(batch.num_rows, -1)
+        scores = vectors @ unit / np.maximum(np.linalg.norm(vectors, axis=1), 1e-12)
+        ids = np.asarray(batch.column("product_id").to_pylist(), object)
+        if query.exclude is not None:
+            scores = np.where(ids == query.exclude, -np.inf, scores)
+        best_ids, best_scores = _top(np.concatenate([best_ids, ids]), np.concatenate([best_scores, scores]), k)
+    return pd.DataFrame({"product_id": best_ids, "similarity": best_scores.round(4)})
+
+
+def _top(ids: np.ndarray, scores: np.ndarray, k: int):
+    order = np.argsort(-scores, kind="stable")[:k]
+    return ids[order], scores[order]
+
+
+def product_vector(store, marketplace: str, product_id: str, column: str) -> tuple[np.ndarray, str]:
+    """(the product's vector in ``column``, its group) from the embeddings table."""
+    rows = store.read_pandas("embeddings", columns=["product_group", "status", column],
+                             filter=(ds.field("marketplace") == marketplace) & (ds.field("product_id") == product_id))
+    if rows.empty:
+        raise BadSelection(f"no product {product_id!r} in marketplace {marketplace!r} of the embeddings table")
+    row = rows.iloc[0]
+    if row[column] is None:
+        raise BadSelection(f"product {product_id!r} has no {column} (status {row['status']})")
+    return np.asarray(row[column], np.float32), row["product_group"]
+
+
+def with_titles(store, marketplace: str, found: pd.DataFrame) -> pd.DataFrame:
+    """``found`` with each product's group and title from the catalog."""
+    ids = found["product_id"].tolist()
+    catalog = store.read_pandas("catalog", columns=["product_id", "product_group", "title"],
+                                filter=(ds.field("marketplace") == marketplace) & ds.field("product_id").isin(ids))
+    return found.merge(catalog, on="product_id", how="left")
+
+
+def other_marketplace(pairs: list[list[str]], marketplace: str) -> str | None:
+    for a, b in pairs:
+        if marketplace in (a, b):
+            return b if marketplace == a else a
+    return None
