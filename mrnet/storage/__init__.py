@@ -15,9 +15,8 @@ import pyarrow.fs as pafs
 from mrnet.configuration.schema import StorageSettings
 from mrnet.paths import Paths
 from mrnet.storage import delta_rs, delta_spark
-from mrnet.storage.delta_rs import (DeltaRsWriter, make_file_writer_fn, open_snapshot, read_partition,
-                                    require_snapshot)
-from mrnet.storage.delta_rs import MAINTENANCE
+from mrnet.storage.delta_rs import (MAINTENANCE, DeltaRsWriter, make_file_writer_fn, open_snapshot,
+                                    read_partition, require_snapshot)
 from mrnet.storage.errors import (
     ConcurrentCommitError,
     EngineUnavailableError,
@@ -55,7 +54,11 @@ class TableStore:
         """The newest commit that changed the table's rows (vacuum's commits do not)."""
         if not self.exists(table):
             return None
-        return next((c for c in self.history(table) if c.get("operation") not in MAINTENANCE), None)
+        for limit in (8, None):   # the newest few commits hold it, unless vacuums ran many nights
+            found = next((c for c in self.history(table, limit) if c.get("operation") not in MAINTENANCE), None)
+            if found is not None:
+                return found
+        return None
 
     def data_version(self, table: str) -> int | None:
         commit = self.last_data_commit(table)
@@ -173,8 +176,9 @@ class TableStore:
             counts[key] = counts.get(key, 0) + row["num_records"]
         return counts
 
-    def history(self, table: str) -> list[dict]:
-        return require_snapshot(self.uri(table)).history()
+    def history(self, table: str, limit: int | None = None) -> list[dict]:
+        """The table's commits, newest first (the ``limit`` newest)."""
+        return require_snapshot(self.uri(table)).history(limit)
 
 
 def _spark_schema(snapshot):
