@@ -131,6 +131,9 @@ def read_json_records(spark, path: str, options: dict) -> DataFrame:
     A malformed line keeps only its reason, text, file and line."""
     from pyspark.sql.types import LongType, StringType, StructField, StructType
 
+    if str(options.get("multiLine", options.get("multiline", "false"))).lower() == "true":
+        raise ConfigError("catalog.options.multiLine: the json format reads JSON lines (one object a "
+                          "line); convert a JSON array or pretty-printed file to JSON lines or Parquet")
     files = spark.read.format("binaryFile").load(path)
     if files.select("path").first() is None:
         raise ConfigError(f"catalog.path: no file matches {path!r}, or every file it matches is empty")
