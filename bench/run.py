@@ -40,7 +40,8 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000, help="synthetic catalog rows")
     parser.add_argument("--only", default=None, help=f"comma-separated subset of {list(SECTIONS)}")
-    parser.add_argument("--workdir", default=None, help="scratch folder (default: a temp dir)")
+    parser.add_argument("--workdir", default=None, help="scratch folder, kept (default: a temp dir); a "
+                        "later run with the same folder reuses the models trained there")
     args = parser.parse_args()
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="mrnet-bench-"))
     results = {"machine": machine(), "rows": args.rows, "started": time.strftime("%Y-%m-%dT%H:%M:%S")}

@@ -119,10 +119,13 @@ def bench_word2vec(context: dict) -> dict:
 def _train_small_models(context: dict) -> str:
     """Models for the scoring benchmark: the real chain with short training (speed, not quality)."""
     from mrnet import stages
-    from mrnet.modelstore import RunRecord
     from mrnet.configuration.schema import TrainSettings
+    from mrnet.modelstore import RunRecord, current_model_version
 
     spark, cfg, store = context["spark"], context["cfg"], context["store"]
+    published = current_model_version(store.paths)
+    if published:   # a --workdir of an earlier run: its catalog is the same generated one
+        return published
     cfg.train = TrainSettings(max_steps=150, eval_every=150, checkpoint_every=150,
                               max_samples_per_task=20_000)
     cfg.agnostic.epochs, cfg.agnostic.max_per_group, cfg.align.epochs = 3, 20_000, 3
