@@ -72,17 +72,22 @@ def python_workers() -> list[psutil.Process]:
     return workers
 
 
-def peak_rss_mb(processes: list[psutil.Process]) -> float:
-    """The largest peak resident set (VmHWM) among ``processes``, in MB (0 when none)."""
-    peaks = [0.0]
+def peak_rss_by_pid(processes: list[psutil.Process]) -> dict[int, float]:
+    """Each process's peak resident set (VmHWM) in MB; processes gone meanwhile are left out."""
+    peaks = {}
     for process in processes:
         try:
             with open(f"/proc/{process.pid}/status") as handle:
                 line = next(line for line in handle if line.startswith("VmHWM"))
-            peaks.append(int(line.split()[1]) / 1024)
+            peaks[process.pid] = int(line.split()[1]) / 1024
         except (OSError, StopIteration):
             pass
-    return round(max(peaks), 1)
+    return peaks
+
+
+def peak_rss_mb(processes: list[psutil.Process]) -> float:
+    """The largest peak resident set among ``processes``, in MB (0 when none)."""
+    return round(max(peak_rss_by_pid(processes).values(), default=0.0), 1)
 
 
 def reset_peak_rss(processes: list[psutil.Process]) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
-from sidebyside import interleaved, peak_rss_mb, python_workers, reset_peak_rss  # noqa: E402
+from sidebyside import interleaved, peak_rss_by_pid, peak_rss_mb, python_workers, reset_peak_rss  # noqa: E402
 
 
 def test_interleaved_repetitions_alternate_and_report_the_ratio_of_medians():
@@ -43,9 +43,13 @@ def test_the_rss_probe_sees_the_worker_that_allocated(spark):
             del block
 
     reset_peak_rss(python_workers())
+    before = peak_rss_by_pid(python_workers())
     spark.range(0, 1, numPartitions=1).mapInPandas(allocate, "n long").collect()
     workers = python_workers()
     assert workers, "no pyspark.daemon process under this driver"
-    assert peak_rss_mb(workers) >= 400
+    after = peak_rss_by_pid(workers)
+    grown = {pid: after[pid] - before.get(pid, 0.0) for pid in after}
+    allocator = max(grown, key=grown.get)
+    assert grown[allocator] >= 390 and peak_rss_mb(workers) >= 400   # the worker that allocated
     reset_peak_rss(workers)
-    assert peak_rss_mb(workers) < 400               # the peak starts afresh from the current RSS
+    assert peak_rss_by_pid(workers)[allocator] < after[allocator] - 300   # afresh from its RSS now
