@@ -100,10 +100,8 @@ def _csv_header(spark, path: str, sep: str, quote: str) -> list[str]:
     return header
 
 
-def _csv_file_records(header: list[str], sep: str, quote: str, batch: int = 20_000):
+def _csv_file_records(header: list[str], sep: str, quote: str):
     def records(frames):
-        import pandas as pd
-
         from mrnet.csvrecords import split_records
 
         for frame in frames:
@@ -111,18 +109,26 @@ def _csv_file_records(header: list[str], sep: str, quote: str, batch: int = 20_0
                 names, found = split_records(bytes(content), sep, quote)
                 if names != header:
                     raise ValueError(f"{path}: header {names} differs from the first file's {header}")
-                rows = []
-                for record in found:
-                    # an empty field is null, as Spark's own CSV reader has it
-                    fields = [f if f != "" else None for f in record.fields] if record.fields else [None] * len(header)
-                    rows.append([*fields, record.error, record.text, path, record.line])
-                    if len(rows) == batch:
-                        yield pd.DataFrame(rows, columns=[*header, *RECORD_COLUMNS])
-                        rows = []
-                if rows:
-                    yield pd.DataFrame(rows, columns=[*header, *RECORD_COLUMNS])
+                # an empty field is null, as Spark's own CSV reader has it
+                rows = ([*([f if f != "" else None for f in r.fields] if r.fields else [None] * len(header)),
+                         r.error, r.text, path, r.line] for r in found)
+                yield from _frames(rows, [*header, *RECORD_COLUMNS])
 
     return records
+
+
+def _frames(rows, names: list[str], batch: int = 20_000):
+    """pandas frames of at most ``batch`` of ``rows`` each (one file's records, streamed)."""
+    import pandas as pd
+
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == batch:
+            yield pd.DataFrame(chunk, columns=names)
+            chunk = []
+    if chunk:
+        yield pd.DataFrame(chunk, columns=names)
 
 
 def read_json_records(spark, path: str, options: dict) -> DataFrame:
@@ -147,23 +153,14 @@ def read_json_records(spark, path: str, options: dict) -> DataFrame:
     return records.select(parsed.alias("_object"), *RECORD_COLUMNS).select("_object.*", *RECORD_COLUMNS)
 
 
-def _json_file_lines(frames, batch: int = 20_000):
-    import pandas as pd
-
+def _json_file_lines(frames):
     from mrnet.jsonrecords import split_lines
 
-    names = ["_line", *RECORD_COLUMNS]
     for frame in frames:
         for path, content in zip(frame["path"], frame["content"]):
-            rows = []
-            for record in split_lines(bytes(content)):
-                rows.append([record.text if record.error is None else None, record.error,
-                             record.text, path, record.line])
-                if len(rows) == batch:
-                    yield pd.DataFrame(rows, columns=names)
-                    rows = []
-            if rows:
-                yield pd.DataFrame(rows, columns=names)
+            rows = ([r.text if r.error is None else None, r.error, r.text, path, r.line]
+                    for r in split_lines(bytes(content)))
+            yield from _frames(rows, ["_line", *RECORD_COLUMNS])
 
 
 def map_to_contract(raw: DataFrame, catalog: CatalogSettings, rules: IngestSettings) -> DataFrame:
