@@ -175,30 +175,90 @@ def _plain_pool(root: str, model_version: str, slots: int):
     return multiprocessing.get_context("spawn").Pool(slots, _plain_init, (root, model_version))
 
 
-def bench_train(context: dict) -> dict:
-    """Training samples/s of one group on one CPU thread (the dispatch runs one group per core),
-    beside the paper's ~8.3k samples/s on one GRID K520 GPU."""
-    import dataclasses
+TRAIN_GROUPS = (("uk", "toys"), ("fr", "electronics"))
 
-    from mrnet.stages import published_model_version
-    from mrnet.train import GroupJob, train_one_group
+
+def _one_torch_thread() -> None:
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def _trained_samples(manifest: dict, batch_size: int) -> int:
+    return manifest["training"]["steps"] * batch_size
+
+
+def _train_jobs(context: dict, settings: dict, tag: str) -> list:
+    """The benchmark's groups as training jobs of a fresh model version (a stored one is skipped)."""
     from mrnet.modelstore import current_word_vectors
+    from mrnet.train import GroupJob
+
+    store = context["store"]
+    versions = store.versions("labels", "label_metadata", "corpus")
+    jobs = []
+    for marketplace, group in TRAIN_GROUPS:
+        vectors = current_word_vectors(store.paths.word2vec(marketplace))
+        jobs.append(GroupJob(store.paths.root, f"bench-train-{tag}", marketplace, group, versions,
+                             store.paths.word_vectors(marketplace, vectors["version"]), settings))
+    return jobs
+
+
+def _remove_bench_models(paths) -> None:
+    import shutil
+
+    for parent in (paths.models(), f"{paths.root}/checkpoints"):
+        for folder in Path(parent).glob("bench-train-*"):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def bench_train(context: dict) -> dict:
+    """Training through Spark (one task per group, validation and checkpoints as in the nightly
+    chain) beside the same groups trained by ``train_one_group`` in as many spawned processes as
+    there are groups, one torch thread each (Spark's training tasks run one thread each), as
+    interleaved repetitions; plus the training loop's own rate (step time only), beside the
+    paper's ~8.3k samples/s on one GRID K520 GPU."""
+    import dataclasses
+    import itertools
+    import json
+    import multiprocessing
+    import statistics
+    import uuid
+
+    from sidebyside import interleaved
+
+    from mrnet.train import train_all_groups, train_one_group
 
     _ensure_catalog(context)
-    store = context["store"]
     if "model_version" not in context:
         context["model_version"] = _train_small_models(context)
-    versions = store.versions("labels", "label_metadata", "corpus")
-    figures = {}
-    for marketplace, group in (("uk", "toys"), ("fr", "electronics")):
-        vectors = current_word_vectors(store.paths.word2vec(marketplace))
-        settings = dataclasses.asdict(context["cfg"].train) | {"max_steps": 1000, "eval_every": 500,
-                                                                "checkpoint_every": 500, "patience": 10}
-        job = GroupJob(store.paths.root, f"bench-{published_model_version(store)}", marketplace, group,
-                       versions, f"{store.paths.word2vec(marketplace)}/{vectors['version']}", settings)
-        training = train_one_group(job)["training"]
-        figures[f"{marketplace}/{group}_samples_per_second"] = training["samples_per_second"]
-        figures[f"{marketplace}/{group}_train_rows_per_task"] = max(training["train_rows"].values())
+    cfg = context["cfg"]
+    settings = dataclasses.asdict(cfg.train) | {"max_steps": 600, "eval_every": 200, "epochs": 0.0,
+                                                 "checkpoint_every": 200, "patience": 10}
+    batch, loop_rates = settings["batch_size"], []
+    tags = (f"{uuid.uuid4().hex[:8]}-{n}" for n in itertools.count())   # each repetition trains anew
+
+    def through_spark() -> int:
+        outcomes = train_all_groups(context["spark"], _train_jobs(context, settings, next(tags)), cfg.train)
+        if (outcomes.status != "ok").any():
+            raise RuntimeError(f"training failed: {outcomes.error.dropna().tolist()}")
+        manifests = [json.loads(m) for m in outcomes.manifest]
+        return sum(_trained_samples(m, batch) for m in manifests)
+
+    def loop_alone() -> int:
+        manifests = pool.map(train_one_group, _train_jobs(context, settings, next(tags)))
+        loop_rates.extend(m["training"]["samples_per_second"] for m in manifests)
+        return sum(_trained_samples(m, batch) for m in manifests)
+
+    pool = multiprocessing.get_context("spawn").Pool(len(TRAIN_GROUPS), _one_torch_thread)
+    try:
+        measured = interleaved({"spark": through_spark, "loop_alone": loop_alone}, unit="samples")
+    finally:
+        pool.terminate()
+        _remove_bench_models(context["store"].paths)
+    figures = {"groups": [f"{m}/{g}" for m, g in TRAIN_GROUPS], "steps_per_group": settings["max_steps"],
+               "baseline": f"train_one_group in {len(TRAIN_GROUPS)} spawned processes, 1 torch thread each"}
+    figures.update(measured)
+    figures["training_steps_only_samples_per_second_per_group_median"] = round(statistics.median(loop_rates))
     figures["paper_k520_gpu_samples_per_second"] = round(15 * 1_000_000 / 1800)
     return figures
 
@@ -255,5 +315,66 @@ def bench_score(context: dict) -> dict:
     return figures
 
 
+def _ensure_embeddings(context: dict) -> None:
+    """The embeddings table of the whole catalog, scored once with the benchmark's models."""
+    from mrnet import stages
+    from mrnet.modelstore import RunRecord
+
+    _ensure_catalog(context)
+    if "model_version" not in context:
+        context["model_version"] = _train_small_models(context)
+    store, cfg = context["store"], context["cfg"]
+    if not store.exists("embeddings"):
+        stages.score_embeddings(context["spark"], store, cfg, RunRecord.start("bench", cfg))
+
+
+def bench_neighbours(context: dict) -> dict:
+    """The neighbours stage over every scored product (within-group scope, 2 marketplaces x 7
+    groups), exact and through the HNSW index, with the index's recall@10; and mrnet.Embedder
+    titles/s at three batch sizes."""
+    import dataclasses
+
+    from mrnet import Embedder, stages
+    from mrnet.modelstore import RunRecord
+
+    _ensure_embeddings(context)
+    spark, store, cfg = context["spark"], context["store"], context["cfg"]
+    products = sum(store.row_counts("embeddings", "marketplace").values())
+    figures = {"products": products, "task_slots": spark.sparkContext.defaultParallelism}
+    for name, exact_max_rows in (("exact", 10**12), ("approximate", 0)):
+        run_cfg = dataclasses.replace(cfg, align=dataclasses.replace(cfg.align, pairs=[]),
+                                      neighbours=dataclasses.replace(cfg.neighbours, incremental=False,
+                                                                     exact_max_rows=exact_max_rows))
+        started = time.time()
+        summary = stages.build_neighbours(spark, store, run_cfg, RunRecord.start("bench", run_cfg))
+        seconds = time.time() - started
+        figures[f"{name}_seconds"] = round(seconds, 1)
+        figures[f"{name}_products_per_second"] = round(products / seconds)
+        figures[f"{name}_products_per_second_per_core"] = round(products / seconds / figures["task_slots"])
+        if summary["recall"]:
+            figures[f"{name}_recall_at_10_min"] = round(min(r["recall"] for r in summary["recall"]), 4)
+            figures[f"{name}_recall_at_10_mean"] = round(
+                sum(r["recall"] for r in summary["recall"]) / len(summary["recall"]), 4)
+    rate = figures["approximate_products_per_second_per_core"]
+    figures["extrapolated_2b_products_200_cores_hours"] = round(2e9 / (rate * 200) / 3600, 2)
+    figures.update(_embedder_rates(Embedder.load(store.paths.root), store))
+    return figures
+
+
+def _embedder_rates(embedder, store) -> dict:
+    titles = store.read_pandas("catalog", columns=["marketplace", "product_group", "title"])
+    titles = titles[(titles.marketplace == "uk") & (titles.product_group == "toys")].title.tolist()
+    figures = {}
+    for batch in (1, 100, 10_000):
+        chunk = (titles * (1 + batch // max(1, len(titles))))[:batch]
+        repeats = max(1, 2000 // batch)
+        embedder.embed(chunk, "uk", "toys")          # warm
+        started = time.perf_counter()
+        for _ in range(repeats):
+            embedder.embed(chunk, "uk", "toys")
+        figures[f"embedder_batch_{batch}_titles_per_second"] = round(batch * repeats / (time.perf_counter() - started))
+    return figures
+
+
 SECTIONS = {"ingest": bench_ingest, "labels": bench_corpus_and_labels, "word2vec": bench_word2vec,
-            "train": bench_train, "score": bench_score}
+            "train": bench_train, "score": bench_score, "neighbours": bench_neighbours}

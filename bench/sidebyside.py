@@ -32,9 +32,9 @@ def process_tree_cpu_seconds() -> float:
     return total + reaped.ru_utime + reaped.ru_stime
 
 
-def interleaved(sides: dict[str, Callable[[], int]], repetitions: int = 3) -> dict:
+def interleaved(sides: dict[str, Callable[[], int]], repetitions: int = 3, unit: str = "rows") -> dict:
     """Run each side once to warm up, then ``repetitions`` rounds of every side in turn; each
-    side is a callable that does the work and returns the rows it processed."""
+    side is a callable that does the work and returns how many ``unit`` (rows, samples) it did."""
     for run in sides.values():
         run()
     samples = {name: [] for name in sides}
@@ -50,12 +50,12 @@ def interleaved(sides: dict[str, Callable[[], int]], repetitions: int = 3) -> di
            "load_changed": max(loads) - min(loads) > LOAD_TOLERANCE}
     for name, values in samples.items():
         rates = [rate for rate, _ in values]
-        out[f"{name}_rows_per_second_min"] = round(min(rates))
-        out[f"{name}_rows_per_second_median"] = round(statistics.median(rates))
+        out[f"{name}_{unit}_per_second_min"] = round(min(rates))
+        out[f"{name}_{unit}_per_second_median"] = round(statistics.median(rates))
         out[f"{name}_cpu_seconds_median"] = round(statistics.median(c for _, c in values), 1)
     first, second = list(sides)
     out[f"ratio_{first}_to_{second}"] = round(
-        out[f"{first}_rows_per_second_median"] / out[f"{second}_rows_per_second_median"], 3)
+        out[f"{first}_{unit}_per_second_median"] / out[f"{second}_{unit}_per_second_median"], 3)
     return out
 
 

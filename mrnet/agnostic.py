@@ -14,6 +14,7 @@ from pyspark.sql import functions as F
 from mrnet.embedder import make_vector_fn
 from mrnet.schemas import GROUP_VECTORS
 from mrnet.splits import split_column
+from mrnet.vectors import vector_matrix
 
 log = logging.getLogger("mrnet")
 
@@ -59,8 +60,7 @@ def batch_source(store, marketplace: str, groups: dict[str, int], batch_size: in
                                                batch_size=batch_size, filter=condition):
             if record_batch.num_rows == 0:
                 continue
-            flat = record_batch.column("embedding_pg").flatten().to_numpy(zero_copy_only=False)
-            x = flat.reshape(record_batch.num_rows, -1).astype(np.float32, copy=False)
+            x = vector_matrix(record_batch.column("embedding_pg"))
             g = np.array([groups[name] for name in record_batch.column("product_group").to_pylist()])
             yield x, g
 

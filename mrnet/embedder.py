@@ -155,3 +155,37 @@ def make_vector_fn(root: str, model_version: str, key: str, outputs: dict[str, s
                                     **{c: list(kinds[kind][ok]) for c, kind in outputs.items()}})
 
     return vectors_of
+
+
+VECTOR_COLUMNS = ("embedding_pg", "embedding", "embedding_aligned")
+
+
+def embed_rows(bundle: ModelBundle, marketplace: np.ndarray, group: np.ndarray,
+               token_lists) -> tuple[np.ndarray, dict[str, np.ndarray | None]]:
+    """Rows of any (marketplace, group) mix: a status per row and the three vectors as (N, d)
+    matrices (NaN rows where a row has none; None where no row of the batch has one)."""
+    n = len(token_lists)
+    status = np.full(n, STATUS_EMPTY, dtype=object)
+    vectors: dict[str, np.ndarray | None] = dict.fromkeys(VECTOR_COLUMNS)
+    keys = marketplace.astype(str) + "\x1f" + group.astype(str)
+    for key in np.unique(keys):
+        rows = np.flatnonzero(keys == key)
+        mp, pg = key.split("\x1f", 1)
+        tokens = [token_lists[i] for i in rows]
+        pg_vectors, pg_status = embed_group(bundle, mp, pg, tokens)
+        status[rows] = pg_status
+        agnostic = embed_agnostic(bundle, mp, pg, pg_vectors)
+        aligned = embed_aligned(bundle, mp, pg_vectors, agnostic, tokens)
+        for name, part in zip(VECTOR_COLUMNS, (pg_vectors, agnostic, aligned)):
+            vectors[name] = _place(vectors[name], part, rows, n)
+    return status, vectors
+
+
+def _place(matrix: np.ndarray | None, part: np.ndarray | None, rows: np.ndarray, n: int):
+    """Copy one group's (rows, d) vectors into the batch's (n, d) matrix (NaN = no vector)."""
+    if part is None or part.shape[1] == 0:
+        return matrix
+    if matrix is None:
+        matrix = np.full((n, part.shape[1]), np.nan, np.float32)
+    matrix[rows] = part
+    return matrix

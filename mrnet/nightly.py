@@ -49,6 +49,8 @@ CHAIN: list[tuple[str, Callable, Callable]] = [
                                           "agnostic": c.agnostic}),
     ("score", stages.score_embeddings, lambda s, c: {**_catalog_content(s), "model": _model_version(s),
                                           "agnostic": c.agnostic, "align": c.align}),
+    ("neighbours", stages.build_neighbours, lambda s, c: {**s.versions("embeddings"), "conf": c.neighbours,
+                                                      "pairs": c.align.pairs}),
     ("evaluate", stages.evaluate_embeddings, lambda s, c: {**s.versions("embeddings"), "conf": c.evaluate}),
     ("vacuum", stages.vacuum_tables, None),
 ]
@@ -61,6 +63,7 @@ COUNTS = {"ingest": ("rows", "rows in"), "corpus": ("rows", "rows written"),
           "word2vec": ("rows", "corpus rows"), "labels": ("rows", "label rows"),
           "train": ("groups", "groups trained"), "agnostic": ("rows", "products sampled"),
           "align": ("rows", "pairs"), "score": ("rows", "rows scored"),
+          "neighbours": ("rows", "neighbour rows"),
           "evaluate": ("rows", "products evaluated"), "vacuum": ("rows", "files removed")}
 
 

@@ -12,14 +12,11 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from mrnet.embedder import ModelBundle, embed_agnostic, embed_aligned, embed_group
+from mrnet.embedder import ModelBundle, embed_rows
 from mrnet.errors import MissingInput
 from mrnet.modelstore import current_model_version
 from mrnet.paths import Paths
 from mrnet.text import tokenize_many
-
-VECTOR_COLUMNS = ("embedding_pg", "embedding", "embedding_aligned")
-
 
 class Embedder:
     """The models of one version, loaded once, embedding any titles of one (marketplace, group)."""
@@ -41,17 +38,15 @@ class Embedder:
         writes null: an empty title, no known word, a group without a model, an unpaired
         marketplace for ``embedding_aligned``)."""
         titles = [titles] if isinstance(titles, str) else list(titles)
-        tokens = tokenize_many(titles)
-        group_vectors, status = embed_group(self._bundle, marketplace, group, tokens)
-        agnostic = embed_agnostic(self._bundle, marketplace, group, group_vectors)
-        aligned = embed_aligned(self._bundle, marketplace, group_vectors, agnostic, tokens)
-        out = pd.DataFrame({"title": titles, "status": status})
-        for column, matrix in zip(VECTOR_COLUMNS, (group_vectors, agnostic, aligned)):
-            out[column] = _rows(matrix, len(titles))
-        return out
+        n = len(titles)
+        status, vectors = embed_rows(self._bundle, np.full(n, marketplace, object), np.full(n, group, object),
+                                     tokenize_many(titles))
+        return pd.DataFrame({"title": titles, "status": status,
+                             **{name: vector_rows(matrix, n) for name, matrix in vectors.items()}})
 
 
-def _rows(matrix: np.ndarray | None, n: int) -> list:
-    if matrix is None or matrix.shape[1] == 0:
+def vector_rows(matrix: np.ndarray | None, n: int) -> list:
+    """One numpy vector per row, None where the row has none."""
+    if matrix is None:
         return [None] * n
     return [None if np.isnan(row).any() else row for row in matrix]

@@ -2,7 +2,7 @@
 the vocabularies its status and reason columns use. Tests check written tables against these.
 
 Tables (all Delta, under ``<root>/tables``): catalog, quarantine, corpus, labels,
-label_metadata, agnostic_sample, align_pairs_<a>_<b>, embeddings. Two executor-side row shapes
+label_metadata, agnostic_sample, align_pairs_<a>_<b>, embeddings, neighbours. Two executor-side row shapes
 that are not tables are here too: the training outcome per group and the staged file list.
 """
 from __future__ import annotations
@@ -108,6 +108,15 @@ EMBEDDINGS = struct(("product_id", STRING), ("marketplace", STRING), ("product_g
                     ("title_hash", STRING), ("model_version", STRING), ("scored_at", TimestampType()),
                     ("status", STRING), ("embedding_pg", FLOATS), ("embedding", FLOATS),
                     ("embedding_aligned", FLOATS))
+
+# k rows per (product, scope): scope "group" (same marketplace and group, embedding_pg) or
+# "cross_language" (the other marketplace of an align pair, embedding_aligned); rank 1 = closest.
+# fingerprint: the embeddings rows the group's neighbours were computed from (incremental runs).
+NEIGHBOURS_PARTITIONS = ("marketplace", "product_group")
+NEIGHBOURS = struct(("marketplace", STRING), ("product_group", STRING), ("product_id", STRING),
+                    ("scope", STRING), ("rank", INT), ("neighbour_marketplace", STRING),
+                    ("neighbour_group", STRING), ("neighbour_id", STRING), ("distance", FloatType()),
+                    ("model_version", STRING), ("fingerprint", STRING))
 
 # ---------------------------------------------------------------- executor-side rows
 TRAIN_OUTCOME = struct(("marketplace", STRING), ("product_group", STRING), ("status", STRING),

@@ -17,10 +17,10 @@ import pyarrow as pa
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from mrnet.embedder import (bundle_for, embed_agnostic, embed_aligned,
-                            embed_group)
-from mrnet.schemas import EMBEDDINGS, EMBEDDINGS_PARTITIONS, STAGED_FILE, STATUS_EMPTY
+from mrnet.embedder import bundle_for, embed_rows
+from mrnet.schemas import EMBEDDINGS, EMBEDDINGS_PARTITIONS, STAGED_FILE
 from mrnet.storage import make_file_writer_fn
+from mrnet.vectors import list_array
 
 INPUT_COLUMNS = ["product_id", "marketplace", "product_group", "title", "title_hash"]
 
@@ -51,20 +51,7 @@ def _score_batch(bundle, batch: pa.RecordBatch, tokenize_many, model_version: st
     n = batch.num_rows
     marketplace = np.asarray(batch.column("marketplace").to_pylist(), dtype=object)
     group = np.asarray(batch.column("product_group").to_pylist(), dtype=object)
-    tokens = tokenize_many(batch.column("title"))
-    status = np.full(n, STATUS_EMPTY, dtype=object)
-    vectors = {"embedding_pg": None, "embedding": None, "embedding_aligned": None}
-    keys = marketplace.astype(str) + "\x1f" + group.astype(str)
-    for key in np.unique(keys):
-        rows = np.flatnonzero(keys == key)
-        mp, pg = key.split("\x1f", 1)
-        pg_vectors, pg_status = embed_group(bundle, mp, pg, [tokens[i] for i in rows])
-        status[rows] = pg_status
-        agnostic = embed_agnostic(bundle, mp, pg, pg_vectors)
-        aligned = embed_aligned(bundle, mp, pg_vectors, agnostic, [tokens[i] for i in rows])
-        for name, part in (("embedding_pg", pg_vectors), ("embedding", agnostic),
-                           ("embedding_aligned", aligned)):
-            vectors[name] = _place(vectors[name], part, rows, n)
+    status, vectors = embed_rows(bundle, marketplace, group, tokenize_many(batch.column("title")))
     columns = {
         "product_id": batch.column("product_id"), "marketplace": batch.column("marketplace"),
         "product_group": batch.column("product_group"), "title_hash": batch.column("title_hash"),
@@ -72,30 +59,9 @@ def _score_batch(bundle, batch: pa.RecordBatch, tokenize_many, model_version: st
         "scored_at": pa.array(np.full(n, np.datetime64(scored_at.replace(tzinfo=None), "us")),
                               pa.timestamp("us", tz="UTC")),
         "status": pa.array(status.tolist(), pa.string()),
-        **{name: _list_array(matrix, n) for name, matrix in vectors.items()},
+        **{name: list_array(matrix, n) for name, matrix in vectors.items()},
     }
     return pa.RecordBatch.from_pydict(columns)
-
-
-def _place(matrix: np.ndarray | None, part: np.ndarray | None, rows: np.ndarray, n: int):
-    """Copy one group's (rows, d) vectors into the batch's (n, d) matrix (NaN = no vector)."""
-    if part is None or part.shape[1] == 0:
-        return matrix
-    if matrix is None:
-        matrix = np.full((n, part.shape[1]), np.nan, np.float32)
-    matrix[rows] = part
-    return matrix
-
-
-def _list_array(matrix: np.ndarray | None, n: int) -> pa.Array:
-    """Rows of ``matrix`` as an Arrow list<float>; rows with NaN (or no matrix) are null."""
-    if matrix is None:
-        return pa.nulls(n, pa.list_(pa.float32()))
-    valid = ~np.isnan(matrix).any(axis=1)
-    lengths = np.where(valid, matrix.shape[1], 0)
-    offsets = pa.array(np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32))
-    values = pa.array(matrix[valid].ravel())
-    return pa.ListArray.from_arrays(offsets, values, mask=pa.array(~valid))
 
 
 def _input_rows(catalog: DataFrame) -> DataFrame:

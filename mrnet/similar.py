@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from mrnet.errors import BadSelection
+from mrnet.retrieval import nearest_neighbours
+from mrnet.vectors import vector_matrix
 
 
 @dataclass
@@ -30,16 +31,19 @@ def nearest(store, query: Query, k: int = 10) -> pd.DataFrame:
     where = (ds.field("marketplace") == query.marketplace) & (ds.field("status") == "ok")
     if query.group is not None:
         where = where & (ds.field("product_group") == query.group)
-    unit = query.vector / np.linalg.norm(query.vector)
     best_ids, best_scores = np.empty(0, object), np.empty(0, np.float32)
     for batch in store.iter_batches("embeddings", columns=["product_id", query.column], filter=where):
-        vectors = np.asarray(pc.list_flatten(batch.column(query.column)).to_numpy(zero_copy_only=False),
-                             np.float32).reshape(batch.num_rows, -1)
-        scores = vectors @ unit / np.maximum(np.linalg.norm(vectors, axis=1), 1e-12)
         ids = np.asarray(batch.column("product_id").to_pylist(), object)
-        if query.exclude is not None:
-            scores = np.where(ids == query.exclude, -np.inf, scores)
-        best_ids, best_scores = _top(np.concatenate([best_ids, ids]), np.concatenate([best_scores, scores]), k)
+        excluded = np.flatnonzero(ids == query.exclude)[:1]
+        top = min(k, len(ids) - len(excluded))
+        if top < 1:
+            continue
+        found, distances = nearest_neighbours(query.vector[None], vector_matrix(batch.column(query.column)),
+                                              top, exclude_self=len(excluded) > 0,
+                                              query_index=excluded if len(excluded) else None,
+                                              metric="cosine", dtype=np.float32)
+        best_ids, best_scores = _top(np.concatenate([best_ids, ids[found[0]]]),
+                                     np.concatenate([best_scores, 1 - distances[0]]), k)
     return pd.DataFrame({"product_id": best_ids, "similarity": best_scores.round(4)})
 
 

@@ -298,6 +298,76 @@ def score_embeddings(spark, store, cfg, run) -> dict:
             "status": statuses, "versions": {"embeddings": version, "catalog": store.version("catalog")}}
 
 
+def build_neighbours(spark, store, cfg, run) -> dict:
+    """Each scored product's k nearest products into the neighbours table (changed groups only)."""
+    from mrnet.neighbours import plan_searches, group_fingerprints
+
+    require_rows(store, "embeddings")
+    settings = cfg.neighbours
+    version = store.version("embeddings")
+    existing = _neighbour_fingerprints(store) if settings.incremental else None
+    plan = plan_searches(group_fingerprints(store.read("embeddings", version=version)),
+                         cfg.align.pairs, settings, existing)
+    model_version = (store.last_data_commit("embeddings") or {}).get("mrnet.model_version") \
+        or published_model_version(store)
+    written = _write_neighbours(spark, store, plan, settings, version, model_version, run) \
+        if plan.tasks else store.version("neighbours")
+    recall = _approximate_recall(spark, store, plan, settings, version, written)
+    counts = {r["scope"]: r["count"] for r in store.read("neighbours", version=written).groupBy("scope").count().collect()}
+    groups = len({(t.marketplace, t.product_group) for t in plan.tasks})
+    print(f"neighbours: {sum(counts.values()):,} rows in neighbours@v{written} {counts}; {groups} groups "
+          f"computed ({sum(not t.approximate for t in plan.tasks)} exact, "
+          f"{sum(t.approximate for t in plan.tasks)} approximate tasks), {len(plan.unchanged)} unchanged",
+          flush=True)
+    if plan.small:
+        print(f"  groups of {settings.k} or fewer products (fewer than k neighbours each): {plan.small}")
+    for row in recall:
+        print(f"  recall@{settings.k} of the HNSW index, {row['marketplace']}/{row['product_group']} "
+              f"{row['scope']}: {row['recall']:.3f} over {row['queries']} queries")
+    return {"rows": sum(counts.values()), "scopes": counts, "groups_computed": groups,
+            "groups_unchanged": len(plan.unchanged), "full_rewrite": plan.full, "small_groups": plan.small,
+            "recall": recall, "versions": {"neighbours": written, "embeddings": version}}
+
+
+def _neighbour_fingerprints(store) -> dict | None:
+    """{(marketplace, group): fingerprint} of the neighbours table (None: no table yet)."""
+    if not store.exists("neighbours"):
+        return None
+    rows = store.read("neighbours").select("marketplace", "product_group", "fingerprint").distinct().collect()
+    found: dict = {}
+    for row in rows:   # two fingerprints in one group cannot match any plan: recompute it
+        key = (row["marketplace"], row["product_group"])
+        found[key] = row["fingerprint"] if key not in found else None
+    return found
+
+
+def _write_neighbours(spark, store, plan, settings, version: int, model_version: str, run) -> int:
+    from mrnet.neighbours import make_search_fn, search_settings, task_rows
+    from mrnet.schemas import NEIGHBOURS, NEIGHBOURS_PARTITIONS, STAGED_FILE
+    from mrnet.storage import make_file_writer_fn
+
+    search = make_search_fn(plan.tasks, store.uri("embeddings"), version, search_settings(settings),
+                            model_version)
+    return store.write_with_executors(
+        "neighbours", lambda uri: task_rows(spark, plan.tasks).mapInArrow(
+            make_file_writer_fn(uri, NEIGHBOURS_PARTITIONS, search), STAGED_FILE),
+        NEIGHBOURS, mode="overwrite" if plan.full else "overwrite_partitions",
+        partition_by=NEIGHBOURS_PARTITIONS,
+        metadata={**run.metadata(), "mrnet.model_version": model_version})
+
+
+def _approximate_recall(spark, store, plan, settings, version: int, written: int | None) -> list[dict]:
+    """recall@k of every approximated task, on a sample of its queries (executors)."""
+    from mrnet.neighbours import RECALL, make_recall_fn, search_settings, task_rows
+
+    tasks = [t for t in plan.tasks if t.approximate]
+    if not tasks:
+        return []
+    measure = make_recall_fn(tasks, store.uri("embeddings"), version, store.uri("neighbours"), written,
+                             search_settings(settings))
+    return [r.asDict() for r in task_rows(spark, tasks).mapInArrow(measure, RECALL).collect()]
+
+
 def evaluate_embeddings(spark, store, cfg, run) -> dict:
     """Downstream tasks, neighbours and plots into reports/<model_version>/<catalog>/."""
     import json

@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "mrnet"
 
 # Runs on numpy / pandas / torch alone, inside UDFs and tests without a cluster.
 NUMERIC_CORE = ("mrnet.text", "mrnet.model", "mrnet.wordvectors", "mrnet.retrieval", "mrnet.csvrecords",
-                "mrnet.jsonrecords", "mrnet.spelling",
+                "mrnet.jsonrecords", "mrnet.spelling", "mrnet.vectors",
                 "mrnet.training", "mrnet.autoencoders", "mrnet.evaluation.classifiers",
                 "mrnet.evaluation.unseen", "mrnet.evaluation.neighbours",
                 "mrnet.evaluation.importance", "mrnet.evaluation.markdown",

@@ -319,6 +319,23 @@ class VacuumSettings(Checked):
 
 
 @dataclass
+class NeighboursSettings(Checked):
+    """The neighbours table (jobs/neighbours.py, and the nightly stage after score)."""
+
+    k: int = setting(10, "nearest products kept per product and scope", "positive")
+    metric: Literal["cosine", "euclidean"] = setting("cosine", "distance = 1 - cosine, or Euclidean")
+    exact_max_rows: int = setting(200_000, "exact search up to this many candidates; beyond, an "
+                                           "HNSW index (faiss) with its recall@k measured", "non_negative")
+    block_rows: int = setting(50_000, "queries per Spark task (a larger group is split in blocks)",
+                              "positive")
+    hnsw_m: int = setting(32, "HNSW links per node (more: better recall, more memory)", "positive")
+    hnsw_ef_search: int = setting(128, "HNSW search breadth (more: better recall, slower)", "positive")
+    recall_sample: int = setting(200, "queries per approximated block whose recall@k is measured "
+                                      "against exact search", "positive")
+    incremental: bool = setting(True, "recompute only groups whose vectors changed since the last run")
+
+
+@dataclass
 class SimilarSettings(Checked):
     """The query of jobs/similar.py (set by its flags)."""
 
@@ -389,4 +406,5 @@ class PipelineConfig:
     evaluate: EvaluateSettings = field(default_factory=EvaluateSettings)
     nightly: NightlySettings = field(default_factory=NightlySettings)
     vacuum: VacuumSettings = field(default_factory=VacuumSettings)
+    neighbours: NeighboursSettings = field(default_factory=NeighboursSettings)
     similar: SimilarSettings = field(default_factory=SimilarSettings)

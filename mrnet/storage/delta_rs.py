@@ -360,13 +360,14 @@ def staged_files(rows) -> list[StagedFile]:
 
 
 def read_partition(uri: str, version: int | None, partition: Mapping[str, str],
-                   columns: Sequence[str] | None = None) -> pa.Table:
-    """One partition's rows of a table version, read with pyarrow (no Spark): for executors
-    that each read their own slice. Only that partition's files are opened."""
+                   columns: Sequence[str] | None = None, where=None) -> pa.Table:
+    """One partition's rows of a table version (those matching the pyarrow expression ``where``),
+    read with pyarrow (no Spark): for executors that each read their own slice. Only that
+    partition's files are opened."""
     import pyarrow.compute as pc
 
     dataset = require_snapshot(uri, version).to_pyarrow_dataset()
-    condition = None
+    condition = where
     for column, value in partition.items():
         term = pc.field(column) == value
         condition = term if condition is None else condition & term
