@@ -24,6 +24,12 @@ class GroupData:
     task_info: dict[str, dict]          # class vocabularies, regression statistics, TF-IDF terms
     dropped_no_tokens: int              # labelled products whose title has no known word
 
+    def without(self, names: set[str]) -> "GroupData":
+        """The same data without the tasks ``names``."""
+        keep = lambda d: {k: v for k, v in d.items() if k not in names}
+        return GroupData([t for t in self.tasks if t.name not in names], keep(self.train),
+                         keep(self.valid), keep(self.task_info), self.dropped_no_tokens)
+
 
 def task_spec(meta: pd.Series) -> TaskSpec:
     if meta["kind"] == "multiclass":

@@ -9,10 +9,7 @@ writing is safe as long as the retention is longer than the longest job.
 from __future__ import annotations
 
 import logging
-import shutil
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 log = logging.getLogger("mrnet")
 
@@ -55,11 +52,6 @@ def vacuum_warehouse(store, retention_hours: int, dry_run: bool) -> Cleanup:
 
 def _dead_engine_staging(root: str, retention_hours: int, dry_run: bool) -> list[str]:
     """``<root>/staging/*`` folders (delta-spark runs that died) older than the retention."""
-    folder = Path(root) / "staging"
-    if "://" in root or not folder.is_dir():
-        return []
-    cutoff = time.time() - retention_hours * 3600
-    dead = [p for p in sorted(folder.iterdir()) if p.stat().st_mtime < cutoff]
-    for path in dead if not dry_run else ():
-        shutil.rmtree(path, ignore_errors=True)
-    return [str(p.relative_to(root)) for p in dead]
+    from mrnet.storage.delta_rs import remove_dead_folders
+
+    return [f"staging/{name}" for name in remove_dead_folders(f"{root}/staging", retention_hours, dry_run)]

@@ -52,16 +52,18 @@ def _top(ids: np.ndarray, scores: np.ndarray, k: int):
     return ids[order], scores[order]
 
 
-def product_vector(store, marketplace: str, product_id: str, column: str) -> tuple[np.ndarray, str]:
-    """(the product's vector in ``column``, its group) from the embeddings table."""
-    rows = store.read_pandas("embeddings", columns=["product_group", "status", column],
+def product_vectors(store, marketplace: str, product_id: str, columns: list[str]) -> tuple[dict, str]:
+    """({column: the product's vector, or None}, its group) from one read of the embeddings table;
+    the first column must be there."""
+    rows = store.read_pandas("embeddings", columns=["product_group", "status", *columns],
                              filter=(ds.field("marketplace") == marketplace) & (ds.field("product_id") == product_id))
     if rows.empty:
         raise BadSelection(f"no product {product_id!r} in marketplace {marketplace!r} of the embeddings table")
     row = rows.iloc[0]
-    if row[column] is None:
-        raise BadSelection(f"product {product_id!r} has no {column} (status {row['status']})")
-    return np.asarray(row[column], np.float32), row["product_group"]
+    if row[columns[0]] is None:
+        raise BadSelection(f"product {product_id!r} has no {columns[0]} (status {row['status']})")
+    vectors = {c: None if row[c] is None else np.asarray(row[c], np.float32) for c in columns}
+    return vectors, row["product_group"]
 
 
 def with_titles(store, marketplace: str, found: pd.DataFrame) -> pd.DataFrame:

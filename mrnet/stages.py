@@ -134,9 +134,11 @@ def run_training(spark, store, cfg, run) -> dict:
     if len(failed):
         raise StageFailed(f"{len(failed)} of {len(outcomes)} groups failed to train: "
                            + ", ".join(f"{r.marketplace}/{r.product_group}" for r in failed.itertuples()))
-    return {"rows": int(sum(q["n"] for q in quality if "n" in q)) if quality else None,
+    kept = [q for q in quality if not q["dropped"]]
+    return {"rows": int(sum(q["n"] for q in kept)) if kept else None,
             "model_version": model_version, "groups": len(outcomes),
-            "tasks_beating_baseline": f"{sum(q['beats_baseline'] for q in quality)}/{len(quality)}",
+            "tasks_beating_baseline": f"{sum(q['beats_baseline'] for q in kept)}/{len(kept)}",
+            "tasks_dropped": len(quality) - len(kept),
             "versions": versions}
 
 
@@ -435,7 +437,7 @@ def vacuum_tables(spark, store, cfg, run) -> dict:
 def find_similar(spark, store, cfg, run) -> dict:
     """jobs/similar.py: the nearest products of a title or a product, printed with their titles."""
     from mrnet import Embedder
-    from mrnet.similar import Query, nearest, other_marketplace, product_vector, with_titles
+    from mrnet.similar import Query, nearest, other_marketplace, product_vectors, with_titles
 
     query, k = cfg.similar, cfg.similar.k
     if not query.marketplace or bool(query.title) == bool(query.product_id):
@@ -450,12 +452,15 @@ def find_similar(spark, store, cfg, run) -> dict:
             raise BadSelection(f"the title gets no vector (status {embedded.status})")
         searches.append(Query(embedded.embedding_pg, "embedding_pg", query.marketplace, query.group))
     else:
-        vector, group = product_vector(store, query.marketplace, query.product_id, "embedding_pg")
-        searches.append(Query(vector, "embedding_pg", query.marketplace, group, exclude=query.product_id))
+        vectors, group = product_vectors(store, query.marketplace, query.product_id,
+                                         ["embedding_pg", "embedding_aligned"])
+        searches.append(Query(vectors["embedding_pg"], "embedding_pg", query.marketplace, group,
+                              exclude=query.product_id))
         other = other_marketplace(cfg.align.pairs, query.marketplace)
-        if other is not None:
-            aligned, _ = product_vector(store, query.marketplace, query.product_id, "embedding_aligned")
-            searches.append(Query(aligned, "embedding_aligned", other, None))
+        if other is not None and vectors["embedding_aligned"] is None:
+            print(f"(no embedding_aligned for {query.product_id}: no listing in {other} is searched)")
+        elif other is not None:
+            searches.append(Query(vectors["embedding_aligned"], "embedding_aligned", other, None))
     found = {}
     for search in searches:
         table = with_titles(store, search.marketplace, nearest(store, search, k))

@@ -23,6 +23,7 @@ from mrnet.configuration.schema import TrainSettings
 from mrnet.groupdata import build_group_data
 from mrnet.modelstore import has_artifact, read_manifest, save_group_model
 from mrnet.paths import Paths
+from mrnet.quality import quality_rows
 from mrnet.schemas import TRAIN_OUTCOME
 from mrnet.storage import read_partition
 from mrnet.training import train_group
@@ -58,11 +59,29 @@ def train_one_group(job: GroupJob, device: str = "cpu") -> dict:
                             {name: len(task) for name, task in data.train.items()})
     checkpoints = Path(paths.checkpoints(job.model_version, job.marketplace, job.product_group))
     prefix = f"[{job.marketplace}/{job.product_group}]"
+    say = lambda line: log.info("%s %s", prefix, line)
     result = train_group(data.tasks, data.train, data.valid, vectors.embedding_matrix(), settings,
-                         checkpoints, log=lambda line: log.info("%s %s", prefix, line))
+                         checkpoints, log=say)
+    failing = failing_tasks(data, result.metrics) if settings.drop_failing_tasks else []
+    if failing and len(failing) < len(data.tasks):
+        say(f"retraining without {', '.join(t['task'] for t in failing)} (below baseline on validation)")
+        data = data.without({t["task"] for t in failing})
+        result = train_group(data.tasks, data.train, data.valid, vectors.embedding_matrix(), settings,
+                             checkpoints / "without-failing-tasks", log=say)
+    else:
+        failing = []
     manifest = _manifest(job, vectors, data, result, settings, time.time() - started)
+    manifest["dropped_tasks"] = failing
     save_group_model(folder, result.model, manifest)
     return read_manifest(folder)
+
+
+def failing_tasks(data, metrics: dict) -> list[dict]:
+    """The tasks whose validation metric did not beat their trivial baseline, with the figures."""
+    rows = quality_rows("", [t.to_json() for t in data.tasks], metrics)
+    return [{"task": r["task"], "metric": r["metric"], "value": r["value"], "baseline": r["baseline"],
+             "reason": f"{r['metric']} {r['value']} did not beat its baseline {r['baseline']} on validation"}
+            for r in rows if not r["beats_baseline"]]
 
 
 def _group_data(job: GroupJob, paths: Paths, vectors: WordVectors):
@@ -145,7 +164,8 @@ def _run_guarded(job: GroupJob) -> dict:
     try:
         manifest = train_one_group(job, device)
         return {**row, "status": "ok", "seconds": time.time() - started,
-                "manifest": json.dumps({k: manifest[k] for k in ("metrics", "training", "tasks")}),
+                "manifest": json.dumps({k: manifest.get(k, []) for k in ("metrics", "training", "tasks",
+                                                                          "dropped_tasks")}),
                 "error": None}
     except Exception as error:  # reported per group; the job fails at the end
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()

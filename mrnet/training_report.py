@@ -11,7 +11,7 @@ from mrnet.modelstore import publish_model_version, write_version_files
 from mrnet.paths import Paths
 from mrnet.quality import quality_rows
 
-__all__ = ["print_train_outcomes", "write_model_version", "quality_markdown"]
+__all__ = ["print_train_outcomes", "manifest_quality_rows", "write_model_version", "quality_markdown"]
 
 
 def print_train_outcomes(outcomes: pd.DataFrame) -> list[dict]:
@@ -23,17 +23,22 @@ def print_train_outcomes(outcomes: pd.DataFrame) -> list[dict]:
             print(f"  {group:<22} FAILED: {outcome.error.splitlines()[0]}", flush=True)
             continue
         manifest = json.loads(outcome.manifest)
-        tasks = _task_rows(group, manifest)
+        tasks = manifest_quality_rows(group, manifest)
         rows += tasks
         _print_group(group, outcome, manifest["training"], tasks)
     return rows
 
 
-def _task_rows(group: str, manifest: dict) -> list[dict]:
+def manifest_quality_rows(group: str, manifest: dict) -> list[dict]:
     """The quality rows of one trained group's manifest, each with its task's example count."""
     tasks = quality_rows(group, manifest["tasks"], manifest["metrics"])
     for task in tasks:
         task["n"] = manifest["metrics"][task["task"]]["n"]
+        task["dropped"] = ""
+    for task in manifest.get("dropped_tasks", []):
+        tasks.append({"group": group, "task": task["task"], "metric": task["metric"], "value": task["value"],
+                      "baseline": task["baseline"], "beats_baseline": False, "n": None,
+                      "dropped": "dropped: retrained without it"})
     return tasks
 
 
@@ -44,7 +49,8 @@ def _print_group(group: str, outcome, training: dict, tasks: list[dict]) -> None
           f"{outcome.seconds:6.1f}s on {outcome.device}", flush=True)
     for task in tasks:
         if not task["beats_baseline"]:
-            print(f"      below baseline: {task['task']} {task['metric']}={task['value']} "
+            verdict = "dropped (below baseline)" if task["dropped"] else "below baseline"
+            print(f"      {verdict}: {task['task']} {task['metric']}={task['value']} "
                   f"(baseline {task['baseline']})", flush=True)
 
 

@@ -57,6 +57,7 @@ SMALL_PIPELINE = [
     "word2vec.workers=1",   # with the stable hash, word vectors (and so the chain) are reproducible
     "word2vec.vector_size=32", "labels.min_labelled=10", "train.hidden=16",
     "train.max_steps=300", "train.eval_every=100", "train.checkpoint_every=100", "train.lr=0.005",
+    "train.drop_failing_tasks=false",   # tiny budgets: tests/test_train.py tests the dropping
     "agnostic.hidden=32", "agnostic.epochs=20", "align.hidden=32", "align.epochs=20",
     "evaluate.sample=1500", "evaluate.folds=3", "evaluate.forest_trees=20",
     "evaluate.projection_points=800",

@@ -17,6 +17,7 @@ from mrnet.schemas import CATALOG_PARTITIONS
 from mrnet.storage import TableStore
 from mrnet.synthetic import generate_rows
 from mrnet.train import GroupJob, gpu_profile, train_all_groups, train_one_group
+from mrnet.training_report import manifest_quality_rows
 from mrnet.modelstore import ChecksumMismatch, current_word_vectors
 from mrnet.wordvectors import WordVectors
 
@@ -33,7 +34,8 @@ def pipeline(spark, tmp_path_factory):
     cfg = load_config(PipelineConfig, overrides=[
         f"storage.root={root}", "word2vec.min_count=5", "word2vec.vector_size=32",
         "labels.min_labelled=20", "train.max_steps=600", "train.eval_every=150",
-        "train.checkpoint_every=150", "train.hidden=16", "train.lr=0.005"])
+        "train.checkpoint_every=150", "train.hidden=16", "train.lr=0.005",
+        "train.drop_failing_tasks=false"])
     store = TableStore(spark, cfg.storage)
     catalog = spark.createDataFrame(generate_rows(np.arange(ROWS), ROWS, seed=11))
     store.write(catalog, "catalog", mode="overwrite", partition_by=CATALOG_PARTITIONS)
@@ -95,7 +97,8 @@ def test_train_one_group_store_round_trip_and_checksum_refusal(pipeline, tmp_pat
 def test_quality_floor_loose(pipeline):
     cfg, store = pipeline
     job = job_for(cfg, store, "uk", "electronics", version="mv-quality")
-    job = GroupJob(**{**vars(job), "settings": {**job.settings, "max_steps": 1500, "hidden": 32}})
+    job = GroupJob(**{**vars(job), "settings": {**job.settings, "max_steps": 1500, "hidden": 32,
+                                                "drop_failing_tasks": False}})
     manifest = train_one_group(job)
     rows = quality_rows("uk/electronics", manifest["tasks"], manifest["metrics"])
     beaten = [r for r in rows if r["beats_baseline"]]
@@ -104,6 +107,26 @@ def test_quality_floor_loose(pipeline):
     assert by_task["item_type"]["value"] > by_task["item_type"]["baseline"] + 0.1
     assert by_task["price"]["value"] > 0.1
     assert by_task["tfidf"]["value"] < 1.1 * by_task["tfidf"]["baseline"]   # small data: near the mean
+
+
+def test_tasks_below_their_baseline_are_dropped_and_the_group_retrained(pipeline):
+    cfg, store = pipeline
+    job = job_for(cfg, store, "uk", "electronics", version="mv-drop")
+    job = GroupJob(**{**vars(job), "settings": {**job.settings, "max_steps": 24, "eval_every": 12,
+                                                "hidden": 16, "drop_failing_tasks": True}})
+    manifest = train_one_group(job)
+    dropped = {t["task"]: t for t in manifest["dropped_tasks"]}
+    kept = {t["name"] for t in manifest["tasks"]}
+    assert dropped and kept          # 24 steps over a dozen tasks: some stay at their baseline
+    assert not set(dropped) & kept and set(manifest["metrics"]) == kept
+    for task in dropped.values():
+        worse = task["value"] >= task["baseline"] if task["metric"] == "mse" else task["value"] <= task["baseline"]
+        assert worse and "did not beat its baseline" in task["reason"], task
+    model, _ = load_group_model(Path(store.paths.group_model("mv-drop", "uk", "electronics")),
+                                WordVectors.load(job.word_vectors_path))
+    assert set(model.heads) == kept
+    rows = manifest_quality_rows("uk/electronics", manifest)
+    assert {r["task"] for r in rows if r["dropped"]} == set(dropped)
 
 
 def test_dispatch_reports_a_failing_group_without_stopping_the_others(spark, pipeline):

@@ -237,6 +237,9 @@ class TrainSettings(Checked):
     device: str = setting("cpu", "torch device; the train job sets the GPU Spark gave the task")
     pooling: Literal["last", "mean"] = setting(
         "last", "embedding = last BiLSTM states (the paper) or their mean over the title")
+    drop_failing_tasks: bool = setting(True, "retrain a group once without the tasks that did not "
+                                             "beat their trivial baseline on validation (each "
+                                             "logged with its figures in quality.md)")
     epochs: float = setting(0.0, "budget per group: passes over each task's labelled training "
                                  "products (0: max_steps alone; else max_steps caps it)", "non_negative")
     groups: list[str] = setting(help="groups to train, NAME (every marketplace) or MP/NAME ([]: all)",

@@ -264,14 +264,22 @@ def vacuum(uri: str, retention_hours: int, dry_run: bool) -> list[str]:
     table-relative paths it removed (or would remove)."""
     files = DeltaTable(uri).vacuum(retention_hours=retention_hours, dry_run=dry_run,
                                    enforce_retention_duration=False, full=True)
-    fs, root = filesystem(uri)
+    dead = remove_dead_folders(f"{uri}/_staging", retention_hours, dry_run)
+    return sorted(files) + [f"_staging/{name}/" for name in dead]
+
+
+def remove_dead_folders(parent: str, retention_hours: int, dry_run: bool) -> list[str]:
+    """Remove (unless ``dry_run``) the sub-folders of ``parent`` in which nothing changed for
+    ``retention_hours``: the staging of runs that died. Returns their names."""
+    fs, root = filesystem(parent)
     cutoff = time.time() - retention_hours * 3600
-    staging = fs.get_file_info(pafs.FileSelector(f"{root}/_staging", allow_not_found=True))
-    dead = [info for info in staging
-            if info.type == pafs.FileType.Directory and _newest_mtime(fs, info.path) < cutoff]
+    found = fs.get_file_info(pafs.FileSelector(root, allow_not_found=True))
+    dead = sorted((info for info in found
+                   if info.type == pafs.FileType.Directory and _newest_mtime(fs, info.path) < cutoff),
+                  key=lambda info: info.base_name)
     for info in dead if not dry_run else ():
         fs.delete_dir(info.path)
-    return sorted(files) + [f"_staging/{info.base_name}/" for info in dead]
+    return [info.base_name for info in dead]
 
 
 def _newest_mtime(fs, folder: str) -> float:
