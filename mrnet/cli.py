@@ -33,6 +33,7 @@ class Flag:
     boolean: bool = False
     is_list: bool = False   # a comma-separated value becomes a YAML list
     text: bool = False      # the value is a string as typed (not read as YAML: "0123", "a: b")
+    nargs: str | None = None  # a positional argument: "?" one or none, "*" any number
 
 
 def job_parser(description: str, sections: Sequence[str] = (),
@@ -52,6 +53,8 @@ def job_parser(description: str, sections: Sequence[str] = (),
     for flag in flags:
         if flag.boolean:
             parser.add_argument(flag.name, action="store_true", help=f"{flag.help} (= {flag.key})")
+        elif flag.nargs:     # a positional argument
+            parser.add_argument(flag.name, nargs=flag.nargs, default=None, help=f"{flag.help} (= {flag.key})")
         else:
             parser.add_argument(flag.name, default=None, help=f"{flag.help} (= {flag.key})")
     return parser
@@ -71,6 +74,8 @@ def flag_overrides(args: argparse.Namespace, flags: Sequence[Flag]) -> list[str]
     out = []
     for flag in flags:
         value = getattr(args, flag.name.lstrip("-").replace("-", "_"))
+        if isinstance(value, list):       # a positional argument of several values
+            value = ",".join(value) or None
         if flag.boolean and value:
             out.append(f"{flag.key}=true")
         elif flag.text and value is not None:

@@ -11,7 +11,7 @@ import torch
 
 from mrnet.model import encode_numpy
 from mrnet.modelstore import (agnostic_model, aligner_for, has_artifact, load_group_model,
-                              load_word_vectors, read_manifest)
+                              load_stable_maps, load_word_vectors, read_manifest)
 from mrnet.paths import Paths
 from mrnet.schemas import STATUS_EMPTY, STATUS_NO_TOKENS, STATUS_OK, STATUS_UNKNOWN_GROUP
 
@@ -20,24 +20,36 @@ _BUNDLES: dict[tuple[str, str], "ModelBundle"] = {}
 _LOCK = threading.Lock()
 
 
-def bundle_for(root: str, model_version: str) -> "ModelBundle":
+def bundle_for(root: str, model_version: str, stable: bool = True) -> "ModelBundle":
     """The worker's one bundle for this model version (built on first use)."""
-    key = (root, model_version)
+    key = (root, model_version, stable)
     with _LOCK:
         if key not in _BUNDLES:
-            _BUNDLES[key] = ModelBundle(Paths(root), model_version)
+            _BUNDLES[key] = ModelBundle(Paths(root), model_version, stable)
         return _BUNDLES[key]
 
 
 class ModelBundle:
-    """The models of one version, each loaded on first use and then kept."""
+    """The models of one version, each loaded on first use and then kept. ``stable``: the
+    vectors :func:`embed_rows` makes are taken into the previous version's space by the
+    version's stable maps, where it has them (``score.stable_space``)."""
 
-    def __init__(self, paths: Paths, model_version: str):
-        self.paths, self.model_version = paths, model_version
+    def __init__(self, paths: Paths, model_version: str, stable: bool = True):
+        self.paths, self.model_version, self.stable = paths, model_version, stable
         self._groups: dict = {}
         self._vectors: dict = {}
         self._agnostic: dict = {}
         self._aligners: dict = {}
+        self._maps: dict = {}
+
+    def mapped(self, marketplace: str, name: str, matrix: np.ndarray | None) -> np.ndarray | None:
+        """``matrix`` in the stable space (unchanged without a map or with ``stable`` off)."""
+        if not self.stable or matrix is None or matrix.shape[1] == 0:
+            return matrix
+        if marketplace not in self._maps:
+            self._maps[marketplace] = load_stable_maps(self.paths, self.model_version, marketplace)
+        rotation = self._maps[marketplace].get(name)
+        return matrix if rotation is None else (matrix @ rotation).astype(np.float32)
 
     def group_model(self, marketplace: str, group: str):
         """(model, word vectors) of a group, or None when the version has no model for it."""
@@ -177,7 +189,8 @@ def embed_rows(bundle: ModelBundle, marketplace: np.ndarray, group: np.ndarray,
         agnostic = embed_agnostic(bundle, mp, pg, pg_vectors)
         aligned = embed_aligned(bundle, mp, pg_vectors, agnostic, tokens)
         for name, part in zip(VECTOR_COLUMNS, (pg_vectors, agnostic, aligned)):
-            vectors[name] = _place(vectors[name], part, rows, n)
+            map_name = f"{name}/{pg}" if name == "embedding_pg" else name
+            vectors[name] = _place(vectors[name], bundle.mapped(mp, map_name, part), rows, n)
     return status, vectors
 
 

@@ -8,6 +8,9 @@ Exit codes of every job (a scheduler can alert on them):
        empty catalog)
     4  a commit was refused to protect a good table (ingest would shrink or empty the catalog;
        ``--allow-shrink`` overrides)
+    5  the quality gate refused to publish a retrained model version (scoring kept the current
+       one; ``models/<version>/gate.md`` says which metrics failed; ``--force-publish``
+       overrides). The nightly chain runs its later stages with the current version first.
 """
 from __future__ import annotations
 
@@ -36,3 +39,13 @@ class RefusedCommit(PipelineError):
     """Committing would destroy a good table version; it stays current."""
 
     exit_code = 4
+
+
+class GateRefused(PipelineError):
+    """The retrained model version is worse than the published one; it was not published."""
+
+    exit_code = 5
+
+    def __init__(self, message: str, summary: dict):
+        super().__init__(message)
+        self.summary = summary

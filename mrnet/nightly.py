@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 from mrnet import stages
-from mrnet.errors import BadSelection
-from mrnet.modelstore import RunRecord, current_model_version, last_success, record_success
+from mrnet.errors import BadSelection, GateRefused
+from mrnet.modelstore import (RunRecord, candidate_model_version, current_model_version, last_success,
+                              record_success)
 
 log = logging.getLogger("mrnet")
 
@@ -34,6 +35,10 @@ def _model_version(store) -> str | None:
     return current_model_version(store.paths)
 
 
+def _building_version(store) -> str | None:
+    return candidate_model_version(store.paths) or current_model_version(store.paths)
+
+
 # (name, stage function, inputs(store, cfg) -> the state that decides whether to rerun)
 CHAIN: list[tuple[str, Callable, Callable]] = [
     # ingest always runs: it snapshots tonight's catalog (a new version, the same rows if unchanged)
@@ -44,9 +49,13 @@ CHAIN: list[tuple[str, Callable, Callable]] = [
                                             "conf": c.labels}),
     ("train", stages.run_training, lambda s, c: {**s.versions("labels", "label_metadata", "corpus"),
                                           "conf": c.train, "word2vec": c.word2vec}),
-    ("agnostic", stages.train_agnostic_autoencoders, lambda s, c: {"model": _model_version(s), "conf": c.agnostic}),
-    ("align", stages.train_aligners, lambda s, c: {"model": _model_version(s), "conf": c.align,
+    ("agnostic", stages.train_agnostic_autoencoders, lambda s, c: {"model": _building_version(s),
+                                                                    "conf": c.agnostic}),
+    ("align", stages.train_aligners, lambda s, c: {"model": _building_version(s), "conf": c.align,
                                           "agnostic": c.agnostic}),
+    # judges the candidate training left (a refused one stays the candidate: judged once)
+    ("gate", stages.gate_model_version, lambda s, c: {"model": _building_version(s), "conf": c.publish,
+                                                      "agnostic": c.agnostic, "align": c.align}),
     ("score", stages.score_embeddings, lambda s, c: {**_catalog_content(s), "model": _model_version(s),
                                           "agnostic": c.agnostic, "align": c.align}),
     ("neighbours", stages.build_neighbours, lambda s, c: {**s.versions("embeddings"), "conf": c.neighbours,
@@ -62,7 +71,7 @@ OPT_IN: dict[str, Callable] = {"vacuum": lambda cfg: cfg.vacuum.enabled}
 COUNTS = {"ingest": ("rows", "rows in"), "corpus": ("rows", "rows written"),
           "word2vec": ("rows", "corpus rows"), "labels": ("rows", "label rows"),
           "train": ("groups", "groups trained"), "agnostic": ("rows", "products sampled"),
-          "align": ("rows", "pairs"), "score": ("rows", "rows scored"),
+          "align": ("rows", "pairs"), "gate": ("rows", "task metrics compared"), "score": ("rows", "rows scored"),
           "neighbours": ("rows", "neighbour rows"),
           "evaluate": ("rows", "products evaluated"), "vacuum": ("rows", "files removed")}
 
@@ -74,11 +83,13 @@ class StageOutcome:
     count: int | None
     versions: dict
     skipped: bool = False
+    refusal: GateRefused | None = None
 
     def line(self) -> str:
         count = f"{self.count:,} {COUNTS.get(self.stage, ('', ''))[1]}" if self.count is not None else "-"
         versions = ", ".join(f"{t}@v{v}" for t, v in self.versions.items() if v is not None)
         state = "skipped (inputs unchanged)" if self.skipped else versions
+        state = "REFUSED: not published, scoring kept the current version" if self.refusal else state
         return f"{self.stage:<10} {self.seconds:>8.1f}s  {count:<28} {state}"
 
 
@@ -109,10 +120,15 @@ def run_chain(spark, store, cfg, only: list[str] | None = None, force: bool = Fa
         log.info("stage %s: starting", name)
         run = RunRecord.start(name, cfg)
         started = time.time()
-        summary = run.finish(stage(spark, store, cfg, run))
+        refusal = None
+        try:
+            summary = stage(spark, store, cfg, run)
+        except GateRefused as refused:     # the later stages run on with the current version
+            summary, refusal = refused.summary, refused
+        summary = run.finish(summary)
         record_success(store.paths, name, fingerprint, run.run_id)
         outcomes.append(StageOutcome(name, time.time() - started, summary.get(COUNTS[name][0]),
-                                     summary.get("versions", {})))
+                                     summary.get("versions", {}), refusal=refusal))
     return outcomes
 
 
@@ -132,7 +148,10 @@ def run_nightly(spark, store, cfg, run) -> dict:
             print(f"  {name:<12} {store.uri(name)}  (version {store.version(name)})")
     if store.exists("embeddings"):
         print(SAMPLE_SQL.format(embeddings=store.uri("embeddings")))
-    return {"stages": [o.__dict__ for o in outcomes]}
+    refusal = next((o.refusal for o in outcomes if o.refusal), None)
+    if refusal is not None:
+        raise refusal          # exit 5, after the chain ran on with the current version
+    return {"stages": [{k: v for k, v in o.__dict__.items() if k != "refusal"} for o in outcomes]}
 
 
 SAMPLE_SQL = """

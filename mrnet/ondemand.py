@@ -21,17 +21,19 @@ from mrnet.text import tokenize_many
 class Embedder:
     """The models of one version, loaded once, embedding any titles of one (marketplace, group)."""
 
-    def __init__(self, root: str, model_version: str):
+    def __init__(self, root: str, model_version: str, stable: bool = True):
         self.root, self.model_version = root, model_version
-        self._bundle = ModelBundle(Paths.from_root(root), model_version)
+        self._bundle = ModelBundle(Paths.from_root(root), model_version, stable)
 
     @classmethod
-    def load(cls, root: str, model_version: str | None = None) -> "Embedder":
-        """The version ``model_version``, or the one ``models/current.json`` points at."""
+    def load(cls, root: str, model_version: str | None = None, stable: bool = True) -> "Embedder":
+        """The version ``model_version``, or the one ``models/current.json`` points at; its
+        vectors in the stable space as the scoring job writes them (``stable=False``: the
+        version's own space)."""
         version = model_version or current_model_version(Paths.from_root(root))
         if version is None:
             raise MissingInput(f"no published model version under {root}: run the nightly chain first")
-        return cls(root, version)
+        return cls(root, version, stable)
 
     def embed(self, titles: Iterable[str] | str, marketplace: str, group: str) -> pd.DataFrame:
         """One row per title: ``title, status`` and the three vectors (None where the scoring job

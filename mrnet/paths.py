@@ -60,6 +60,9 @@ class Paths:
     def align_model(self, version: str, side_a: str, side_b: str) -> str:
         return f"{self.model_version(version)}/align/{segment(side_a)}-{segment(side_b)}"
 
+    def stable_maps(self, version: str, marketplace: str) -> str:
+        return f"{self.model_version(version)}/stable/{segment(marketplace)}"
+
     def checkpoints(self, version: str, marketplace: str, group: str) -> str:
         return f"{self.root}/checkpoints/{segment(version)}/{segment(marketplace)}/{segment(group)}"
 

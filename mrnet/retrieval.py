@@ -215,11 +215,14 @@ def _centred_pair(a, b) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     return a - ma, b - mb, ma, mb
 
 
-def procrustes_fit(a, b) -> LinearMap:
+def procrustes_fit(a, b, centre: bool = True) -> LinearMap:
     """Orthogonal Procrustes after centring: ``W = argmin ||A_c W - B_c||_F`` subject to
     ``W^T W = I`` (semi-orthogonal if the dimensions differ): ``W = U V^T`` with
-    ``A_c^T B_c = U S V^T``."""
+    ``A_c^T B_c = U S V^T``. ``centre=False``: a pure rotation (or reflection) of the raw
+    vectors, which keeps every norm, dot product and cosine."""
     ac, bc, ma, mb = _centred_pair(a, b)
+    if not centre:
+        ac, bc, ma, mb = ac + ma, bc + mb, np.zeros_like(ma), np.zeros_like(mb)
     u, _, vt = np.linalg.svd(ac.T @ bc, full_matrices=False)
     return LinearMap(u @ vt, ma, mb, "procrustes")
 

@@ -30,8 +30,9 @@ def title_hash_column(title="title"):
     return F.substring(F.sha2(F.coalesce(F.col(title), F.lit("")), 256), 1, 16)
 
 
-def make_score_fn(root: str, model_version: str, scored_at: datetime) -> Callable:
-    """Runs on the driver; returns the mapInArrow function that scores on the executors."""
+def make_score_fn(root: str, model_version: str, scored_at: datetime, stable: bool = True) -> Callable:
+    """Runs on the driver; returns the mapInArrow function that scores on the executors
+    (``stable``: in the stable space, where the version has maps)."""
 
     def score_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         import torch
@@ -39,7 +40,7 @@ def make_score_fn(root: str, model_version: str, scored_at: datetime) -> Callabl
         from mrnet.text import tokenize_many
 
         torch.set_num_threads(1)   # one thread per Spark task: two tasks of two threads each on two cores collapse throughput
-        bundle = bundle_for(root, model_version)
+        bundle = bundle_for(root, model_version, stable)
         for batch in batches:
             yield _score_batch(bundle, batch, tokenize_many, model_version, scored_at)
 
@@ -68,21 +69,22 @@ def _input_rows(catalog: DataFrame) -> DataFrame:
     return catalog.select(*INPUT_COLUMNS[:4]).withColumn("title_hash", title_hash_column())
 
 
-def score_catalog(catalog: DataFrame, root: str, model_version: str, scored_at: datetime) -> DataFrame:
+def score_catalog(catalog: DataFrame, root: str, model_version: str, scored_at: datetime,
+                  stable: bool = True) -> DataFrame:
     """Every catalog row → one embeddings row (as a Spark DataFrame)."""
-    return _input_rows(catalog).mapInArrow(make_score_fn(root, model_version, scored_at), EMBEDDINGS)
+    return _input_rows(catalog).mapInArrow(make_score_fn(root, model_version, scored_at, stable), EMBEDDINGS)
 
 
 def score_files(catalog: DataFrame, uri: str, root: str, model_version: str,
-                scored_at: datetime) -> DataFrame:
+                scored_at: datetime, stable: bool = True) -> DataFrame:
     """Every catalog row scored and written by the executors straight into the table folder
     (pyarrow Parquet); returns the small DataFrame of written files for the commit."""
-    writer = make_file_writer_fn(uri, EMBEDDINGS_PARTITIONS, make_score_fn(root, model_version, scored_at))
+    writer = make_file_writer_fn(uri, EMBEDDINGS_PARTITIONS, make_score_fn(root, model_version, scored_at, stable))
     return _input_rows(catalog).mapInArrow(writer, STAGED_FILE)
 
 
 def incremental_files(catalog: DataFrame, existing: DataFrame, uri: str, root: str,
-                      model_version: str, scored_at: datetime) -> DataFrame:
+                      model_version: str, scored_at: datetime, stable: bool = True) -> DataFrame:
     """Files of the new rows of every (marketplace, group) partition that changed since the last run.
 
     A row changes when its product is new, its title hash differs or it was scored by another
@@ -102,7 +104,7 @@ def incremental_files(catalog: DataFrame, existing: DataFrame, uri: str, root: s
     flagged = joined.withColumn("_partition_changed", F.max("_changed").over(window)).filter(
         F.col("_partition_changed") & F.col("title").isNotNull())
     rescored = score_files(flagged.filter("_changed").select(*INPUT_COLUMNS[:4]), uri, root,
-                           model_version, scored_at)
+                           model_version, scored_at, stable)
     kept = existing.join(flagged.filter(~F.col("_changed")).select(*keys), keys, "left_semi")
     carried = kept.select(*EMBEDDINGS.fieldNames()).mapInArrow(make_file_writer_fn(uri, EMBEDDINGS_PARTITIONS),
                                                STAGED_FILE)

@@ -10,7 +10,7 @@ import logging
 from pathlib import Path
 
 from mrnet.catalog import read_source
-from mrnet.errors import BadSelection, MissingInput, StageFailed
+from mrnet.errors import BadSelection, GateRefused, MissingInput, StageFailed
 from mrnet.ingest import run_ingest
 
 log = logging.getLogger("mrnet")
@@ -153,6 +153,45 @@ def _select_groups(groups: list[tuple[str, str]], wanted: list[str]) -> list[tup
     return chosen
 
 
+def building_model_version(store) -> str:
+    """The version the autoencoders are trained for: the candidate training made, if the gate
+    has not judged it yet, else the published one."""
+    from mrnet.modelstore import candidate_model_version
+
+    return candidate_model_version(store.paths) or published_model_version(store)
+
+
+def gate_model_version(spark, store, cfg, run) -> dict:
+    """Publish the candidate version if it is not worse than the current one (mrnet/gate.py)."""
+    from mrnet.gate import judge, write_verdict
+    from mrnet.modelstore import (candidate_model_version, current_model_version, publish_model_version,
+                                  withdraw_candidate)
+
+    candidate, current = candidate_model_version(store.paths), current_model_version(store.paths)
+    if candidate in (None, current):
+        withdraw_candidate(store.paths)
+        print(f"gate: no new model version to judge; scoring keeps {current}", flush=True)
+        return {"rows": 0, "model_version": current}
+    verdict = judge(store.paths, candidate, current, cfg.publish)
+    verdict.forced = cfg.publish.force
+    report = write_verdict(store.paths, verdict)
+    print(verdict.line(), flush=True)
+    for failure in verdict.failures:
+        print(f"  {failure['group']} {failure['task']} {failure['metric']}: {failure['current']} -> "
+              f"{failure['candidate']} (allowed {failure['allowed']})", flush=True)
+    if verdict.passed:
+        publish_model_version(store.paths, candidate, "forced" if verdict.failures else "gate")
+        withdraw_candidate(store.paths)
+    # a refused candidate stays the candidate: the autoencoders built for it are not rebuilt for
+    # the published version, and a person can still publish it (jobs/models.py publish)
+    summary = {"rows": verdict.compared, "model_version": candidate if verdict.passed else current,
+               "candidate": candidate, "failures": len(verdict.failures)}
+    if not verdict.passed:
+        raise GateRefused(f"the quality gate refused {candidate}: {len(verdict.failures)} metrics got "
+                          f"worse (see {report}); scoring keeps {current}", summary)
+    return summary
+
+
 def published_model_version(store) -> str:
     """The version ``models/current.json`` points at; fails when nothing was trained yet."""
     from mrnet.modelstore import current_model_version
@@ -173,7 +212,7 @@ def train_agnostic_autoencoders(spark, store, cfg, run) -> dict:
     from mrnet.modelstore import save_autoencoder_model
     from mrnet.schemas import AGNOSTIC_SAMPLE_PARTITIONS
 
-    model_version = published_model_version(store)
+    model_version = building_model_version(store)
     settings = cfg.agnostic
     sample = sample_group_vectors(store.read("corpus"), store.paths.root, model_version,
                                   settings.max_per_group, settings.seed,
@@ -224,7 +263,7 @@ def train_aligners(spark, store, cfg, run) -> dict:
     from mrnet.modelstore import save_autoencoder_model
     from mrnet.schemas import align_pairs_table
 
-    model_version = published_model_version(store)
+    model_version = building_model_version(store)
     settings = cfg.align
     word_vectors = _model_word_vectors(store, model_version)
     figures, versions, withheld, rows = {}, {}, {}, 0
@@ -275,21 +314,23 @@ def score_embeddings(spark, store, cfg, run) -> dict:
 
     require_rows(store, "catalog")
     model_version = cfg.score.model_version or published_model_version(store)
-    incremental = cfg.score.incremental
+    incremental, stable = cfg.score.incremental, cfg.score.stable_space
     scored_at = datetime.now(timezone.utc)
     catalog = store.read("catalog")
     metadata = {**run.metadata(), "mrnet.model_version": model_version}
     root = store.paths.root
+    maps = _fit_stable_maps(store, cfg, model_version, catalog) if stable else None
     if incremental and store.exists("embeddings"):
         read_version = store.version("embeddings")
         existing = store.read("embeddings", version=read_version)
         version = store.write_with_executors(
-            "embeddings", lambda uri: incremental_files(catalog, existing, uri, root, model_version, scored_at),
+            "embeddings", lambda uri: incremental_files(catalog, existing, uri, root, model_version,
+                                                        scored_at, stable),
             EMBEDDINGS, mode="overwrite_partitions", partition_by=EMBEDDINGS_PARTITIONS,
             metadata=metadata, expected_version=read_version)
     else:
         version = store.write_with_executors(
-            "embeddings", lambda uri: score_files(catalog, uri, root, model_version, scored_at),
+            "embeddings", lambda uri: score_files(catalog, uri, root, model_version, scored_at, stable),
             EMBEDDINGS, mode="overwrite", partition_by=EMBEDDINGS_PARTITIONS, metadata=metadata)
     statuses = {r["status"]: r["count"] for r in
                 store.read("embeddings", version=version).groupBy("status").count().collect()}
@@ -297,7 +338,29 @@ def score_embeddings(spark, store, cfg, run) -> dict:
     print(f"score: {total:,} rows in embeddings@v{version} (model {model_version}); status {statuses}",
           flush=True)
     return {"rows": total, "model_version": model_version, "incremental": incremental,
-            "status": statuses, "versions": {"embeddings": version, "catalog": store.version("catalog")}}
+            "status": statuses, "stable_maps": maps,
+            "versions": {"embeddings": version, "catalog": store.version("catalog")}}
+
+
+def _fit_stable_maps(store, cfg, model_version: str, catalog) -> dict | None:
+    """The stable maps of a version scoring for the first time over a table another version
+    scored (None when there is nothing to map onto, or the maps exist)."""
+    from mrnet.modelstore import has_stable_maps
+    from mrnet.stable import fit_stable_maps, stable_sample
+
+    if not store.exists("embeddings") or has_stable_maps(store.paths, model_version):
+        return None
+    previous = (store.last_data_commit("embeddings") or {}).get("mrnet.model_version")
+    if previous in (None, model_version):
+        return None
+    version = store.version("embeddings")
+    sample = stable_sample(store.read("embeddings", version=version), catalog, previous, cfg.score.stable_sample)
+    report = fit_stable_maps(store.paths, sample, model_version, previous, version)
+    for marketplace, agreement in report.items():
+        mean = f"{sum(agreement.values()) / len(agreement):.3f}" if agreement else "-"
+        print(f"score: {model_version}'s vectors rotated onto {previous}'s space in {marketplace}: "
+              f"{len(agreement)} maps, mean cosine to the old vectors {mean}", flush=True)
+    return report
 
 
 def build_neighbours(spark, store, cfg, run) -> dict:
@@ -312,8 +375,10 @@ def build_neighbours(spark, store, cfg, run) -> dict:
                          cfg.align.pairs, settings, existing)
     model_version = (store.last_data_commit("embeddings") or {}).get("mrnet.model_version") \
         or published_model_version(store)
+    previous = store.last_data_commit("neighbours") or {}
     written = _write_neighbours(spark, store, plan, settings, version, model_version, run) \
         if plan.tasks else store.version("neighbours")
+    drift = _drift(store, cfg, previous, model_version, version, written)
     recall = _approximate_recall(spark, store, plan, settings, version, written)
     counts = {r["scope"]: r["count"] for r in store.read("neighbours", version=written).groupBy("scope").count().collect()}
     groups = len({(t.marketplace, t.product_group) for t in plan.tasks})
@@ -328,7 +393,25 @@ def build_neighbours(spark, store, cfg, run) -> dict:
               f"{row['scope']}: {row['recall']:.3f} over {row['queries']} queries")
     return {"rows": sum(counts.values()), "scopes": counts, "groups_computed": groups,
             "groups_unchanged": len(plan.unchanged), "full_rewrite": plan.full, "small_groups": plan.small,
-            "recall": recall, "versions": {"neighbours": written, "embeddings": version}}
+            "recall": recall, "drift": drift, "versions": {"neighbours": written, "embeddings": version}}
+
+
+def _drift(store, cfg, previous: dict, model_version: str, embeddings_version: int, written: int) -> str | None:
+    """After a new model version scored: drift.md + PNG against the version before (its line)."""
+    from mrnet.drift import drift_table, summary_line, write_drift_report
+
+    old_version, old_embeddings = previous.get("mrnet.model_version"), previous.get("mrnet.embeddings_version")
+    if old_version in (None, model_version) or old_embeddings is None:
+        return None
+    table = drift_table(store.read("embeddings", version=int(old_embeddings)),
+                        store.read("embeddings", version=embeddings_version),
+                        store.read("neighbours", version=previous["version"]),
+                        store.read("neighbours", version=written))
+    report = write_drift_report(table, store.paths.reports(model_version, cfg.catalog.name), old_version,
+                                model_version, cfg.neighbours.k)
+    line = summary_line(table)
+    print(f"{line} (from {old_version}; {report})", flush=True)
+    return line
 
 
 def _neighbour_fingerprints(store) -> dict | None:
@@ -355,7 +438,8 @@ def _write_neighbours(spark, store, plan, settings, version: int, model_version:
             make_file_writer_fn(uri, NEIGHBOURS_PARTITIONS, search), STAGED_FILE),
         NEIGHBOURS, mode="overwrite" if plan.full else "overwrite_partitions",
         partition_by=NEIGHBOURS_PARTITIONS,
-        metadata={**run.metadata(), "mrnet.model_version": model_version})
+        metadata={**run.metadata(), "mrnet.model_version": model_version,
+                  "mrnet.embeddings_version": str(version)})
 
 
 def _approximate_recall(spark, store, plan, settings, version: int, written: int | None) -> list[dict]:
@@ -422,6 +506,24 @@ def evaluate_embeddings(spark, store, cfg, run) -> dict:
             "versions": {"embeddings": embeddings_version},
             "table2": json.loads(json.dumps({n: r.get("scores") for n, r in table2.items()},
                                             default=float))}
+
+
+def manage_models(spark, store, cfg, run) -> dict:
+    """jobs/models.py: list, show, diff, publish or roll back model versions (no Spark)."""
+    from mrnet import modelhistory
+
+    command, names = cfg.models.command, cfg.models.versions
+    wanted = {"list": 0, "rollback": 0, "show": 1, "publish": 1, "diff": 2}[command]
+    if len(names) != wanted:
+        raise BadSelection(f"models {command} takes {wanted} version(s), got {names}")
+    paths = store.paths
+    lines = {"list": lambda: modelhistory.list_lines(paths),
+             "show": lambda: modelhistory.show_lines(paths, names[0]),
+             "diff": lambda: modelhistory.diff_lines(paths, *names),
+             "publish": lambda: [modelhistory.publish_by_hand(paths, names[0])],
+             "rollback": lambda: [modelhistory.rollback(paths)]}[command]()
+    print("\n".join(lines), flush=True)
+    return {"rows": len(lines), "command": command, "versions": names}
 
 
 def vacuum_tables(spark, store, cfg, run) -> dict:

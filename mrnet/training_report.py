@@ -7,7 +7,7 @@ import json
 import pandas as pd
 
 from mrnet.evaluation.markdown import frame_markdown
-from mrnet.modelstore import publish_model_version, write_version_files
+from mrnet.modelstore import propose_model_version, write_version_files
 from mrnet.paths import Paths
 from mrnet.quality import quality_rows
 
@@ -56,14 +56,14 @@ def _print_group(group: str, outcome, training: dict, tasks: list[dict]) -> None
 
 def write_model_version(paths: Paths, model_version: str, outcomes: pd.DataFrame,
                         quality: list[dict], run, complete: bool) -> None:
-    """``models/<version>/{summary.json,quality.md,config.yaml}``; ``models/current.json`` when
-    every group of a full run trained."""
+    """``models/<version>/{summary.json,quality.md,config.yaml}``; the version becomes the
+    candidate the quality gate judges when every group of a full run trained."""
     groups = outcomes.drop(columns=["manifest"]).to_dict(orient="records")
     table = pd.DataFrame(quality)
     write_version_files(paths, model_version, {"model_version": model_version, "groups": groups},
                         None if table.empty else quality_markdown(table), run.config_yaml)
     if complete and (outcomes.status == "ok").all():
-        publish_model_version(paths, model_version)
+        propose_model_version(paths, model_version)     # the quality gate publishes it
 
 
 def quality_markdown(table: pd.DataFrame) -> str:

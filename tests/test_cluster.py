@@ -246,7 +246,7 @@ def test_nightly_chain_on_standalone_cluster(tmp_path, cluster):
         "train.max_steps": 200, "train.eval_every": 100, "train.checkpoint_every": 100,
         # the plumbing is under test, not quality: no budgets that grow on a small catalog, no
         # retraining of groups whose undertrained tasks miss their baselines
-        "train.drop_failing_tasks": False,
+        "train.drop_failing_tasks": False, "publish.min_beating_baseline": 0.0,
         "word2vec.min_count": 3, "word2vec.min_trained_words": 0,
         "labels.min_labelled": 10,
         "agnostic.epochs": 5, "align.epochs": 5, "agnostic.min_steps": 0, "align.min_steps": 0,

@@ -26,8 +26,8 @@ from mrnet.paths import Paths
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 
-STAGES = ["ingest", "corpus", "word2vec", "labels", "train", "agnostic", "align", "score", "neighbours",
-          "evaluate"]
+STAGES = ["ingest", "corpus", "word2vec", "labels", "train", "agnostic", "align", "gate", "score",
+          "neighbours", "evaluate"]
 
 
 def test_nightly_chain_ran_every_stage(small_pipeline):

@@ -322,6 +322,27 @@ class VacuumSettings(Checked):
 
 
 @dataclass
+class PublishSettings(Checked):
+    """The quality gate between training and scoring (mrnet/gate.py)."""
+
+    max_regression: dict[str, float] = setting(
+        help="largest fall of a task's validation metric against the current version: auc, "
+             "accuracy, r2 in points; mse (the TF-IDF decoder) relative",
+        factory=lambda: {"auc": 0.02, "accuracy": 0.02, "r2": 0.05, "mse": 0.05})
+    min_beating_baseline: float = setting(0.5, "the first version: share of its tasks that must beat "
+                                               "their trivial baselines", "fraction")
+    force: bool = setting(False, "publish whatever the gate says (--force-publish)")
+
+
+@dataclass
+class ModelsSettings(Checked):
+    """jobs/models.py: what to do with the model versions (set by its arguments)."""
+
+    command: Literal["list", "show", "diff", "publish", "rollback"] = setting("list", "what to do")
+    versions: list[str] = setting(help="the version of show / publish, the two of diff", factory=list)
+
+
+@dataclass
 class NeighboursSettings(Checked):
     """The neighbours table (jobs/neighbours.py, and the nightly stage after score)."""
 
@@ -353,6 +374,9 @@ class SimilarSettings(Checked):
 class ScoreSettings(Checked):
     incremental: bool = setting(False, "rescore only new / changed titles (and a new model version)")
     model_version: str = setting("", "'': the version models/current.json points at")
+    stable_space: bool = setting(True, "write a new model version's vectors in the space of the table "
+                                       "it replaces (orthogonal maps fitted when it first scores)")
+    stable_sample: int = setting(3000, "products per group the stable maps are fitted on", "positive")
 
 
 @dataclass
@@ -410,4 +434,6 @@ class PipelineConfig:
     nightly: NightlySettings = field(default_factory=NightlySettings)
     vacuum: VacuumSettings = field(default_factory=VacuumSettings)
     neighbours: NeighboursSettings = field(default_factory=NeighboursSettings)
+    publish: PublishSettings = field(default_factory=PublishSettings)
+    models: ModelsSettings = field(default_factory=ModelsSettings)
     similar: SimilarSettings = field(default_factory=SimilarSettings)

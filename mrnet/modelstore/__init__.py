@@ -11,16 +11,18 @@ from mrnet.modelstore.autoencoders import (agnostic_model, aligner_for, load_aut
                                            save_autoencoder_model)
 from mrnet.modelstore.groups import group_manifests, load_group_model, save_group_model
 from mrnet.modelstore.layout import FORMAT_VERSION
-from mrnet.modelstore.pointers import current_model_version, publish_model_version
+from mrnet.modelstore.pointers import (candidate_model_version, current_model_version, propose_model_version,
+                                      publications, publish_model_version, withdraw_candidate)
+from mrnet.modelstore.stable import has_stable_maps, load_stable_maps, save_stable_maps
 from mrnet.modelstore.runs import RunRecord, last_success, record_success, write_version_files
 from mrnet.modelstore.vectors import (current_word_vectors, load_word_vectors, publish_word_vectors,
                                       save_word_vectors)
 
 __all__ = [
     "FORMAT_VERSION", "ChecksumMismatch", "RunRecord", "UnsupportedFormat", "agnostic_model",
-    "aligner_for", "current_model_version", "current_word_vectors", "group_manifests", "has_artifact",
+    "aligner_for", "candidate_model_version", "has_stable_maps", "load_stable_maps", "save_stable_maps", "current_model_version", "current_word_vectors", "group_manifests", "has_artifact",
     "last_success", "load_autoencoder_model", "load_group_model", "load_word_vectors",
-    "publish_model_version", "publish_word_vectors", "read_manifest", "record_success",
+    "propose_model_version", "publications", "publish_model_version", "publish_word_vectors", "read_manifest", "record_success",
     "save_autoencoder_model", "save_group_model", "save_word_vectors", "to_jsonable",
-    "write_artifact", "write_atomic", "write_json_atomic", "write_version_files",
+    "withdraw_candidate", "write_artifact", "write_atomic", "write_json_atomic", "write_version_files",
 ]
