@@ -15,6 +15,7 @@ from typing import Callable
 
 from mrnet import stages
 from mrnet.errors import BadSelection, GateRefused
+from mrnet.tracking import track_nightly
 from mrnet.modelstore import (RunRecord, candidate_model_version, current_model_version, last_success,
                               record_success)
 
@@ -148,6 +149,9 @@ def run_nightly(spark, store, cfg, run) -> dict:
             print(f"  {name:<12} {store.uri(name)}  (version {store.version(name)})")
     if store.exists("embeddings"):
         print(SAMPLE_SQL.format(embeddings=store.uri("embeddings")))
+    tracked = track_nightly(cfg, store, outcomes, run)
+    if tracked:
+        print(f"MLflow run {tracked} ({cfg.tracking.uri or store.paths.root + '/mlruns'})", flush=True)
     refusal = next((o.refusal for o in outcomes if o.refusal), None)
     if refusal is not None:
         raise refusal          # exit 5, after the chain ran on with the current version

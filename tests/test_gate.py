@@ -126,3 +126,27 @@ def test_a_retrain_on_a_catalog_that_lost_its_labels_is_refused(small_pipeline, 
     assert current_model_version(warehouse.paths) == published
     with pytest.raises(BadSelection):
         models("show")
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_a_nightly_is_recorded_as_an_mlflow_run(small_pipeline, tmp_path):
+    from mlflow.tracking import MlflowClient
+
+    from mrnet.modelstore import RunRecord, current_model_version
+    from mrnet.tracking import track_nightly
+
+    cfg, store, outcomes = small_pipeline
+    uri = f"file://{tmp_path}/mlruns"
+    cfg = replace(cfg, tracking=replace(cfg.tracking, mlflow=True, uri=uri))
+    run_id = track_nightly(cfg, store, outcomes, RunRecord.start("nightly", cfg))
+    run = MlflowClient(tracking_uri=uri).get_run(run_id)
+    version = current_model_version(store.paths)
+    assert run.data.tags["mrnet.model_version"] == version
+    assert run.data.tags["mrnet.table.embeddings"] == str(store.version("embeddings"))
+    assert run.data.params["train.hidden"] == str(cfg.train.hidden)
+    assert run.data.metrics["stage/score/count"] == outcomes[[o.stage for o in outcomes].index("score")].count
+    assert any(k.startswith("train/uk/toys/") for k in run.data.metrics)
+    assert any(k.startswith("eval/plugs/mrnet_logreg") for k in run.data.metrics)
+    artifacts = {a.path for a in MlflowClient(tracking_uri=uri).list_artifacts(run_id)}
+    assert {"quality.md", "gate.md", "report.md"} <= artifacts

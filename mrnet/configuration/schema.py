@@ -343,6 +343,15 @@ class ModelsSettings(Checked):
 
 
 @dataclass
+class TrackingSettings(Checked):
+    """MLflow run tracking of the nightly chain (mrnet/tracking.py)."""
+
+    mlflow: bool = setting(False, "record every nightly as an MLflow run (needs mlflow-skinny)")
+    uri: str = setting("", "tracking URI ('': a file store at <storage.root>/mlruns)")
+    experiment: str = setting("mrnet", "MLflow experiment name")
+
+
+@dataclass
 class NeighboursSettings(Checked):
     """The neighbours table (jobs/neighbours.py, and the nightly stage after score)."""
 
@@ -436,4 +445,5 @@ class PipelineConfig:
     neighbours: NeighboursSettings = field(default_factory=NeighboursSettings)
     publish: PublishSettings = field(default_factory=PublishSettings)
     models: ModelsSettings = field(default_factory=ModelsSettings)
+    tracking: TrackingSettings = field(default_factory=TrackingSettings)
     similar: SimilarSettings = field(default_factory=SimilarSettings)
