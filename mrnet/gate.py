@@ -13,6 +13,10 @@ version's, group by group and task by task, on each task's validation metric:
   standard errors of the validation estimate for AUC and accuracy (small validation sets are
   noisy), is a failure.
 
+With ``publish.downstream_sample`` > 0 the evaluation tasks of the catalog (``cv`` protocol)
+count too: logistic regression in 3-fold CV on each version's vectors of up to that many
+labelled products, the same products and folds for both, judged by the same rule.
+
 The first version (nothing published yet) is gated on its own training metrics: at least
 ``publish.min_beating_baseline`` of its tasks must beat their trivial baselines. The verdict is
 written to ``models/<candidate>/gate.md`` and ``gate.json``.
@@ -64,10 +68,16 @@ def task_metrics(paths, model_version: str) -> dict[tuple[str, str], dict]:
     return out
 
 
-def judge(paths, candidate: str, current: str | None, settings) -> Verdict:
-    """The verdict on ``candidate`` against ``current`` (None: nothing published yet)."""
+def judge(paths, candidate: str, current: str | None, settings, downstream: dict | None = None) -> Verdict:
+    """The verdict on ``candidate`` against ``current`` (None: nothing published yet);
+    ``downstream`` {task: {version: row}} adds the evaluation tasks (group ``downstream``)."""
     old = task_metrics(paths, current) if current not in (None, candidate) else None
-    return compare(candidate, current, task_metrics(paths, candidate), old, settings)
+    new = task_metrics(paths, candidate)
+    for task, rows in (downstream or {}).items():
+        if old is not None and candidate in rows and current in rows:
+            new[("downstream", task)] = {"group": "downstream", "task": task, **rows[candidate]}
+            old[("downstream", task)] = {"group": "downstream", "task": task, **rows[current]}
+    return compare(candidate, current, new, old, settings)
 
 
 def compare(candidate: str, current: str | None, new: dict, old: dict | None, settings) -> Verdict:
@@ -140,3 +150,51 @@ def read_verdict(paths, model_version: str) -> dict | None:
 
 
 __all__ = ["Verdict", "judge", "compare", "write_verdict", "read_verdict", "task_metrics"]
+
+
+# ---------------------------------------------------------------- downstream tasks (a fast subset)
+
+def downstream_sample(catalog, task, size: int):
+    """``marketplace, product_group, title, y`` of at most ``size`` products labelled for an
+    evaluation task (a stable-hash sample drawn by Spark), as pandas."""
+    from pyspark.sql import functions as F
+
+    rows = catalog.filter(F.col(task.column).isNotNull() & F.col("title").isNotNull())
+    if task.scope == "group":
+        rows = rows.filter(F.col("product_group") == task.group)
+    if task.marketplace:
+        rows = rows.filter(F.col("marketplace") == task.marketplace)
+    rows = rows.select("marketplace", "product_group", "product_id", "title", F.col(task.column).alias("y"))
+    return rows.orderBy(F.crc32("product_id"), "product_id").limit(size).toPandas()
+
+
+def downstream_metrics(root: str, data, task, versions: list[str], folds: int = 3) -> dict[str, dict]:
+    """{version: a task_metrics row} of logistic regression on each version's vector of the task's
+    scope (``embedding`` across groups, ``embedding_pg`` within one), on the same products and
+    folds; products either version cannot embed are left out of both."""
+    import numpy as np
+
+    from mrnet.evaluation.classifiers import compare_on_task
+    from mrnet.ondemand import Embedder
+
+    column = "embedding_pg" if task.scope == "group" else "embedding"
+    vectors = {}
+    for version in versions:
+        embedder, found = Embedder.load(root, version, stable=False), [None] * len(data)
+        for (marketplace, group), part in data.groupby(["marketplace", "product_group"]).indices.items():
+            embedded = embedder.embed(data.title.iloc[part], marketplace, group)[column].tolist()
+            for row, vector in zip(part, embedded):
+                found[row] = vector
+        vectors[version] = found
+    keep = [i for i in range(len(data)) if all(vectors[v][i] is not None for v in versions)]
+    if len(keep) < 10 * folds:
+        return {}
+    titles, y = data.title.iloc[keep].tolist(), data.y.astype(str).iloc[keep].to_numpy()
+    out = {}
+    for version in versions:
+        x = np.stack([vectors[version][i] for i in keep])
+        result = compare_on_task(x, titles, y, task.kind, folds=folds, classifiers=("logreg",))
+        metric = "auc" if task.kind == "binary" else "accuracy"
+        out[version] = {"metric": metric, "value": round(result["scores"]["mrnet_logreg"]["mean"], 4),
+                        "baseline": 0.5, "beats_baseline": True, "n": len(keep)}
+    return out

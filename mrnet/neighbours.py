@@ -122,7 +122,13 @@ def approximate_top_k(queries: np.ndarray, universe: np.ndarray, k: int, setting
     if self_positions is not None:
         found, scores = _without_self(found, scores, self_positions, k)
     distances = 1.0 - scores if settings.metric == "cosine" else np.sqrt(np.maximum(scores, 0.0))
-    return found.astype(np.int64), distances.astype(np.float32)
+    found, distances = found.astype(np.int64), distances.astype(np.float32)
+    short = np.flatnonzero((found < 0).any(axis=1))      # the graph gave fewer than k: search exactly
+    if len(short):
+        found[short], distances[short] = exact_top_k(
+            queries[short], universe, k, settings.metric,
+            None if self_positions is None else self_positions[short])
+    return found, distances
 
 
 def _without_self(found: np.ndarray, scores: np.ndarray, self_positions: np.ndarray, k: int):

@@ -172,7 +172,8 @@ def gate_model_version(spark, store, cfg, run) -> dict:
         withdraw_candidate(store.paths)
         print(f"gate: no new model version to judge; scoring keeps {current}", flush=True)
         return {"rows": 0, "model_version": current}
-    verdict = judge(store.paths, candidate, current, cfg.publish)
+    downstream = _downstream(store, cfg, [candidate, current]) if current else None
+    verdict = judge(store.paths, candidate, current, cfg.publish, downstream)
     verdict.forced = cfg.publish.force
     report = write_verdict(store.paths, verdict)
     print(verdict.line(), flush=True)
@@ -190,6 +191,20 @@ def gate_model_version(spark, store, cfg, run) -> dict:
         raise GateRefused(f"the quality gate refused {candidate}: {len(verdict.failures)} metrics got "
                           f"worse (see {report}); scoring keeps {current}", summary)
     return summary
+
+
+def _downstream(store, cfg, versions: list[str]) -> dict:
+    """{task: {version: metrics}} of the catalog's cv evaluation tasks (publish.downstream_sample)."""
+    from mrnet.gate import downstream_metrics, downstream_sample
+
+    size = cfg.publish.downstream_sample
+    if not size or not store.exists("catalog"):
+        return {}
+    catalog, out = store.read("catalog"), {}
+    for name, task in cfg.evaluate.tasks.items():
+        if task.protocol == "cv" and task.column in catalog.columns:
+            out[name] = downstream_metrics(store.paths.root, downstream_sample(catalog, task, size), task, versions)
+    return out
 
 
 def published_model_version(store) -> str:

@@ -33,7 +33,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 ROWS = 3000
 # Stages the summary must show run (not skipped), in this order; later stages (evaluate) may follow.
-STAGES = ("ingest", "corpus", "word2vec", "labels", "train", "agnostic", "align", "score")
+STAGES = ("ingest", "corpus", "word2vec", "labels", "train", "agnostic", "align", "gate", "score", "neighbours")
 WHEEL_SOURCES = ("mrnet", "setup.cfg", "setup.py", "README.md", "MANIFEST.in", "pyproject.toml")
 
 pytestmark = [pytest.mark.slow, pytest.mark.cluster]

@@ -90,6 +90,7 @@ def test_a_retrain_on_a_catalog_that_lost_its_labels_is_refused(small_pipeline, 
     catalog = warehouse.read_pandas("catalog")
     lost = np.random.default_rng(0).random(len(catalog)) < 0.98
     for column in {task.column for task in cfg.tasks.values()} & set(catalog.columns):
+        catalog[column] = catalog[column].astype(object)     # bool and float columns take None
         catalog.loc[lost, column] = None
     warehouse.write(spark.createDataFrame(catalog, schema=warehouse.read("catalog").schema), "catalog",
                mode="overwrite", partition_by=CATALOG_PARTITIONS)
@@ -107,6 +108,15 @@ def test_a_retrain_on_a_catalog_that_lost_its_labels_is_refused(small_pipeline, 
     assert set(scored.model_version) == {published}      # scoring kept the published version
     assert warehouse.read_pandas("embeddings").shape == store.read_pandas("embeddings").shape
     assert warehouse.version("embeddings") >= embeddings_version
+
+    # the downstream part of the verdict: both versions on the same products of an evaluation task
+    from mrnet.gate import downstream_metrics, downstream_sample
+
+    task = cfg.evaluate.tasks["plugs"]
+    both = downstream_metrics(warehouse.paths.root, downstream_sample(warehouse.read("catalog"), task, 600),
+                              task, [published, candidate])
+    assert set(both) == {published, candidate} and both[published]["n"] == both[candidate]["n"] >= 300
+    assert both[published]["metric"] == "auc" and 0.5 < both[published]["value"] <= 1.0
 
     # the history job: the refused version is listed as such, can be published by hand and rolled back
     from mrnet import modelhistory

@@ -46,6 +46,7 @@ def test_a_classifier_on_last_versions_vectors_keeps_its_accuracy_in_the_stable_
     catalog = warehouse.read_pandas("catalog")
     lost = np.random.default_rng(1).random(len(catalog)) < 0.05
     for column in {task.column for task in cfg.tasks.values()} & set(catalog.columns):
+        catalog[column] = catalog[column].astype(object)     # bool and float columns take None
         catalog.loc[lost, column] = None
     warehouse.write(spark.createDataFrame(catalog, schema=warehouse.read("catalog").schema), "catalog",
                     mode="overwrite", partition_by=CATALOG_PARTITIONS)

@@ -332,6 +332,9 @@ class PublishSettings(Checked):
     min_beating_baseline: float = setting(0.5, "the first version: share of its tasks that must beat "
                                                "their trivial baselines", "fraction")
     force: bool = setting(False, "publish whatever the gate says (--force-publish)")
+    downstream_sample: int = setting(2000, "products per evaluation task the two versions are also "
+                                           "compared on (logistic regression, 3 folds; 0: off)",
+                                     "non_negative")
 
 
 @dataclass
@@ -357,7 +360,7 @@ class NeighboursSettings(Checked):
 
     k: int = setting(10, "nearest products kept per product and scope", "positive")
     metric: Literal["cosine", "euclidean"] = setting("cosine", "distance = 1 - cosine, or Euclidean")
-    exact_max_rows: int = setting(200_000, "exact search up to this many candidates; beyond, an "
+    exact_max_rows: int = setting(50_000, "exact search up to this many candidates; beyond, an "
                                            "HNSW index (faiss) with its recall@k measured", "non_negative")
     block_rows: int = setting(50_000, "queries per Spark task (a larger group is split in blocks)",
                               "positive")
