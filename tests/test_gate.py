@@ -112,11 +112,12 @@ def test_a_retrain_on_a_catalog_that_lost_its_labels_is_refused(small_pipeline, 
     # the downstream part of the verdict: both versions on the same products of an evaluation task
     from mrnet.gate import downstream_metrics, downstream_sample
 
+    # (the candidate lacks most groups' models, so the published version is measured alone here)
     task = cfg.evaluate.tasks["plugs"]
-    both = downstream_metrics(warehouse.paths.root, downstream_sample(warehouse.read("catalog"), task, 600),
-                              task, [published, candidate])
-    assert set(both) == {published, candidate} and both[published]["n"] == both[candidate]["n"] >= 300
-    assert both[published]["metric"] == "auc" and 0.5 < both[published]["value"] <= 1.0
+    measured = downstream_metrics(store.paths.root, downstream_sample(store.read("catalog"), task, 600),
+                                  task, [published])
+    assert measured[published]["n"] >= 300 and measured[published]["metric"] == "auc"
+    assert 0.55 < measured[published]["value"] <= 1.0
 
     # the history job: the refused version is listed as such, can be published by hand and rolled back
     from mrnet import modelhistory
