@@ -54,7 +54,7 @@ class Verdict:
         state = "published" if self.passed else "REFUSED"
         forced = " (forced: --force-publish)" if self.forced and self.failures else ""
         return (f"gate: {self.candidate} {state}{forced} ({against}; {self.compared} task metrics "
-                f"compared, {len(self.failures)} failed)")
+                f"compared; {len(self.failures)} failures, lost groups and tasks included)")
 
 
 def task_metrics(paths, model_version: str) -> dict[tuple[str, str], dict]:
