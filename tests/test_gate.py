@@ -7,7 +7,6 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from mrnet.configuration.schema import PublishSettings
@@ -77,7 +76,7 @@ def test_a_first_version_is_judged_on_its_own_baselines():
 def test_a_retrain_on_a_catalog_that_lost_its_labels_is_refused(small_pipeline, spark, tmp_path):
     from mrnet.modelstore import candidate_model_version, current_model_version
     from mrnet.nightly import run_chain
-    from mrnet.schemas import CATALOG_PARTITIONS
+    from catalog_edits import drop_training_labels
     from mrnet.storage import TableStore
 
     cfg, store, _ = small_pipeline
@@ -87,14 +86,7 @@ def test_a_retrain_on_a_catalog_that_lost_its_labels_is_refused(small_pipeline, 
     published = current_model_version(warehouse.paths)
     embeddings_version = warehouse.version("embeddings")
 
-    catalog = warehouse.read_pandas("catalog")
-    lost = np.random.default_rng(0).random(len(catalog)) < 0.98
-    columns = {task.column for task in cfg.tasks.values()} - {"title", "description"}   # titles stay
-    for column in columns & set(catalog.columns):
-        catalog[column] = catalog[column].astype(object)     # bool and float columns take None
-        catalog.loc[lost, column] = None
-    warehouse.write(spark.createDataFrame(catalog, schema=warehouse.read("catalog").schema), "catalog",
-               mode="overwrite", partition_by=CATALOG_PARTITIONS)
+    drop_training_labels(spark, warehouse, cfg, share=0.98, seed=0)
 
     outcomes = run_chain(spark, warehouse, cfg, only=["corpus", "word2vec", "labels", "train", "agnostic",
                                                  "align", "gate", "score"])

@@ -32,7 +32,7 @@ def test_a_classifier_on_last_versions_vectors_keeps_its_accuracy_in_the_stable_
     from mrnet import Embedder
     from mrnet.modelstore import current_model_version, has_stable_maps
     from mrnet.nightly import run_chain
-    from mrnet.schemas import CATALOG_PARTITIONS
+    from catalog_edits import drop_training_labels
     from mrnet.storage import TableStore
 
     cfg, store, _ = small_pipeline
@@ -43,14 +43,7 @@ def test_a_classifier_on_last_versions_vectors_keeps_its_accuracy_in_the_stable_
     warehouse = TableStore(spark, cfg.storage)
     before = current_model_version(warehouse.paths)
     # slightly changed data: 5% of the products lose their training labels
-    catalog = warehouse.read_pandas("catalog")
-    lost = np.random.default_rng(1).random(len(catalog)) < 0.05
-    columns = {task.column for task in cfg.tasks.values()} - {"title", "description"}   # titles stay
-    for column in columns & set(catalog.columns):
-        catalog[column] = catalog[column].astype(object)     # bool and float columns take None
-        catalog.loc[lost, column] = None
-    warehouse.write(spark.createDataFrame(catalog, schema=warehouse.read("catalog").schema), "catalog",
-                    mode="overwrite", partition_by=CATALOG_PARTITIONS)
+    drop_training_labels(spark, warehouse, cfg, share=0.05, seed=1)
     run_chain(spark, warehouse, cfg, only=["labels", "train", "agnostic", "align", "gate", "score",
                                            "neighbours"])
     after = current_model_version(warehouse.paths)
