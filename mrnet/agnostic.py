@@ -24,8 +24,13 @@ TRAIN_SHARE = 0.8   # sample_group_vectors splits 10% valid, 10% test
 
 def epochs_for(settings, sample_rows: int, train_share: float = TRAIN_SHARE) -> int:
     """``settings.epochs``, or more when a small sample would give fewer than
-    ``settings.min_steps`` steps: the budget follows the sample's size."""
-    batches = max(1, math.ceil(sample_rows * train_share / settings.batch_size))
+    ``settings.min_steps`` steps. An epoch is a pass over the training sample, or
+    ``settings.samples_per_epoch`` of it when the sample is larger: the budget follows the
+    sample's size below the cap and stays put above it, so one conf serves 20k and 10M rows."""
+    per_epoch = math.ceil(sample_rows * train_share)
+    if settings.samples_per_epoch:
+        per_epoch = min(per_epoch, settings.samples_per_epoch)
+    batches = max(1, math.ceil(per_epoch / settings.batch_size))
     return max(settings.epochs, math.ceil(settings.min_steps / batches))
 
 

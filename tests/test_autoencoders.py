@@ -442,3 +442,43 @@ def test_agnostic_epochs_follow_the_sample_size():
     small = AgnosticSettings(epochs=60, batch_size=512, min_steps=5000)
     assert epochs_for(small, 10_000) == 313                               # 16 batches per epoch
     assert epochs_for(small, 10_000_000) == 60                            # enough steps already
+    capped = AgnosticSettings(epochs=60, batch_size=500, min_steps=5000, samples_per_epoch=50_000)
+    assert epochs_for(capped, 1_000_000) == epochs_for(capped, 100_000_000) == 60   # 100 batches
+    assert epochs_for(capped, 50_000) == 63                              # 80 batches a pass
+
+
+def test_capped_epochs_walk_the_stream_in_order():
+    """samples_per_epoch 30 over 10 batches of 10 products: epochs of 30, 30, 30, then the
+    pass's last 10, then the next pass from its start; with 0 every epoch is a whole pass."""
+    seen = []
+
+    def batches():
+        for i in range(10):
+            seen.append(i)
+            yield np.full((10, 4), i, np.float32), np.zeros(10, np.int64)
+
+    settings = AgnosticSettings(hidden=3, epochs=6, samples_per_epoch=30)
+    _, history = train_sparse_ae(batches, 1, settings, QUIET, block_dim=4)
+    assert [h["products"] for h in history] == [30, 30, 30, 10, 30, 30]
+    assert seen == list(range(10)) + list(range(6))
+    seen.clear()
+    _, history = train_sparse_ae(batches, 1, dataclasses.replace(settings, epochs=2, samples_per_epoch=0),
+                                 QUIET, block_dim=4)
+    assert [h["products"] for h in history] == [100, 100] and seen == list(range(10)) * 2
+
+
+def test_aligners_draw_capped_epochs():
+    from mrnet.autoencoders import train_contrastive_aligner
+    from mrnet.autoencoders.common import epoch_draw
+
+    rng = np.random.default_rng(0)
+    draws = [epoch_draw(rng, 1000, 100) for _ in range(3)]
+    assert all(len(d) == 100 and len(set(d)) == 100 for d in draws)
+    assert len(set(np.concatenate(draws))) > 250                       # fresh draws each epoch
+    assert len(epoch_draw(rng, 50, 0)) == 50 == len(set(epoch_draw(rng, 50, 100)))
+    a, b = rng.normal(size=(1000, 8)).astype(np.float32), rng.normal(size=(1000, 8)).astype(np.float32)
+    settings = AlignSettings(hidden=4, epochs=2, batch_size=50, samples_per_epoch=200, title_buckets=0)
+    _, history = train_contrastive_aligner(a, b, settings=settings, log=QUIET)
+    assert [h["pairs"] for h in history] == [200, 200]
+    _, history = train_multimodal_ae(a, b, settings, QUIET)
+    assert [h["examples"] for h in history] == [600, 600]             # (a, b), (a, 0), (0, b)

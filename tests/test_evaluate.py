@@ -137,6 +137,20 @@ def test_small_training_data_curves():
     assert res["curves"]["mrnet_logreg"]["mean"][0] > 0.8  # dense vectors learn from 20 products
 
 
+def test_folds_in_parallel_give_the_figures_of_sequential_folds():
+    v, t, y = _task(n=300, d=8, seed=4)
+    y = np.where(np.arange(300) < 2, None, y)           # two unlabelled rows: a note either way
+    runs = {jobs: classifiers.compare_on_task(v, t, y, "binary", folds=4, n_estimators=10, n_jobs=jobs,
+                                              text=("tfidf", "lsa")) for jobs in (1, 2)}
+    one, two = runs[1]["scores"], runs[2]["scores"]
+    assert set(one) == set(two) == {"mrnet_logreg", "mrnet_forest", "tfidf_logreg", "tfidf_forest", "lsa_logreg"}
+    assert all(one[k]["folds"] == pytest.approx(two[k]["folds"], abs=1e-12) for k in one)
+    assert runs[1]["notes"] == runs[2]["notes"] and runs[1]["notes"]
+    curves = {jobs: classifiers.small_training_data(v, t, y, "binary", n_train=(20, 60), repeats=2, n_jobs=jobs)
+              for jobs in (1, 2)}
+    assert curves[1]["runs"] == curves[2]["runs"]
+
+
 def test_stratified_sample_keeps_every_class():
     rng = np.random.default_rng(0)
     y = np.array([0] * 90 + [1] * 8 + [2] * 2)

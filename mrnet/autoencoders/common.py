@@ -62,3 +62,10 @@ class _Threads:
         if self.prev is not None:
             torch.set_num_threads(self.prev)
         return False
+
+
+def epoch_draw(rng: np.random.Generator, n: int, limit: int) -> np.ndarray:
+    """One epoch's example order: a fresh permutation of ``n`` examples, cut to ``limit``
+    (0: all of them) so that a large training set does not make epochs grow with it."""
+    perm = rng.permutation(n)
+    return perm[:limit] if limit else perm

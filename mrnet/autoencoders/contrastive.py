@@ -31,7 +31,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from mrnet.autoencoders.common import (_CONTRASTIVE_KIND, FORMAT_VERSION, Log, _check_kind, _Threads,
-                                      _to_tensor)
+                                      _to_tensor, epoch_draw)
 from mrnet.configuration.schema import AlignSettings
 
 __all__ = ["ContrastiveAligner", "token_bags", "train_contrastive_aligner"]
@@ -153,8 +153,8 @@ def train_contrastive_aligner(pairs_a: np.ndarray, pairs_b: np.ndarray,
             optimisers.append(torch.optim.SparseAdam(list(model.tokens.parameters()), lr=s.token_lr))
         for epoch in range(1, s.epochs + 1):
             t0, total, steps = time.perf_counter(), 0.0, 0
-            perm = rng.permutation(len(a))
-            for start in range(0, len(a) - 1, s.batch_size):
+            perm = epoch_draw(rng, len(a), s.samples_per_epoch)
+            for start in range(0, len(perm) - 1, s.batch_size):
                 idx = perm[start:start + s.batch_size]
                 if len(idx) < 2:
                     continue
@@ -169,7 +169,7 @@ def train_contrastive_aligner(pairs_a: np.ndarray, pairs_b: np.ndarray,
                 for opt in optimisers:
                     opt.step()
                 total, steps = total + loss.item(), steps + 1
-            history.append({"epoch": epoch, "loss": total / max(steps, 1),
+            history.append({"epoch": epoch, "loss": total / max(steps, 1), "pairs": len(perm),
                             "seconds": round(time.perf_counter() - t0, 3)})
             if epoch == 1 or epoch == s.epochs or epoch % 10 == 0:
                 log(f"contrastive aligner epoch {epoch}/{s.epochs}: loss {history[-1]['loss']:.4f} "

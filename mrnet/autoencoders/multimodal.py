@@ -23,6 +23,7 @@ from mrnet.autoencoders.common import (
     Log,
     _check_kind,
     _Threads,
+    epoch_draw,
     _to_tensor,
     _uniform_,
 )
@@ -269,10 +270,10 @@ def train_multimodal_ae(
         opt = torch.optim.Adam(model.parameters(), lr=s.lr)
         for epoch in range(1, s.epochs + 1):
             t0 = time.perf_counter()
-            perm = torch.from_numpy(rng.permutation(3 * n)).to(device)
+            perm = torch.from_numpy(epoch_draw(rng, 3 * n, 3 * s.samples_per_epoch)).to(device)
             kind_sum = torch.zeros(3, dtype=torch.float64, device=device)
             kind_n = torch.zeros(3, dtype=torch.float64, device=device)
-            for start in range(0, 3 * n, s.batch_size):
+            for start in range(0, len(perm), s.batch_size):
                 idx = perm[start : start + s.batch_size]
                 kind, row = idx // n, idx % n
                 keep_a = (kind != 2).float()
@@ -284,7 +285,7 @@ def train_multimodal_ae(
                 kind_sum.index_add_(0, kind, per_row.double())
                 kind_n.index_add_(0, kind, torch.ones_like(per_row, dtype=torch.float64))
             per_kind = (kind_sum / kind_n.clamp_min(1)).tolist()
-            rec = {"epoch": epoch, "loss": float(kind_sum.sum() / kind_n.sum())}
+            rec = {"epoch": epoch, "loss": float(kind_sum.sum() / kind_n.sum()), "examples": len(perm)}
             rec.update({f"loss_{k}": v for k, v in zip(_KINDS, per_kind)})
             rec["seconds"] = round(time.perf_counter() - t0, 3)
             history.append(rec)

@@ -282,6 +282,31 @@ def _iter_batches(batches: BatchSource, device: Any) -> Iterator[tuple[torch.Ten
         yield x, g
 
 
+class _EpochWindows:
+    """Epochs of at most ``rows`` products (0: whole passes) cut from successive passes over
+    ``batches()``: an epoch ends at ``rows`` or at the end of a pass, and the next one goes on
+    where it stopped, so a large sample is walked in order and every product seen as often."""
+
+    def __init__(self, batches: BatchSource, device: Any, rows: int):
+        self.batches, self.device, self.rows = batches, device, rows
+        self.current: Iterator | None = None
+
+    def epoch(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        seen, fresh = 0, self.current is None
+        if fresh:
+            self.current = _iter_batches(self.batches, self.device)
+        while not self.rows or seen < self.rows:
+            item = next(self.current, None)
+            if item is None:
+                self.current = None
+                if seen or fresh:
+                    return
+                self.current, fresh = _iter_batches(self.batches, self.device), True  # the pass ended on an epoch's edge
+                continue
+            seen += item[0].shape[0]
+            yield item
+
+
 def train_sparse_ae(
     batches: BatchSource,
     n_groups: int,
@@ -294,8 +319,9 @@ def train_sparse_ae(
     """Train the PG-agnostic sparse autoencoder with Adam on Ng's objective.
 
     ``batches()`` must return a fresh iterable of ``(x (B, block_dim) float32, g (B,) int)``
-    per epoch (the caller streams and shuffles them from storage; the batch size is theirs,
-    ``settings.batch_size`` is not read here).  ``block_dim`` is the width of one group's
+    per pass (the caller streams and shuffles them from storage; the batch size is theirs,
+    ``settings.batch_size`` is not read here); an epoch is a pass, or
+    ``settings.samples_per_epoch`` products of it (:class:`_EpochWindows`).  ``block_dim`` is the width of one group's
     vector (the stage passes the MRNet embedding width, 2 x train.hidden).  ``settings``
     defaults to ``AgnosticSettings()``.  ``model`` continues training an existing model (e.g.
     resumed from a checkpoint); its shape must match ``n_groups`` and ``block_dim``.
@@ -314,12 +340,13 @@ def train_sparse_ae(
     with _Threads(s.threads if device.type == "cpu" else None):
         model.to(device).train()
         opt = torch.optim.Adam(model.parameters(), lr=s.lr)
+        windows = _EpochWindows(batches, device, s.samples_per_epoch)
         for epoch in range(1, s.epochs + 1):
             t0 = time.perf_counter()
             sums = {k: torch.zeros((), device=device, dtype=torch.float64)
                     for k in ("loss", "reconstruction", "kl", "l2", "mean_activation")}
             n_batches = n_rows = 0
-            for x, g in _iter_batches(batches, device):
+            for x, g in windows.epoch():
                 opt.zero_grad(set_to_none=True)
                 total, parts = sparse_ae_loss(model, x, g, s.rho, s.beta, s.weight_decay,
                                               s.off_block_weight)

@@ -257,7 +257,10 @@ class AgnosticSettings(Checked):
     lr: float = setting(0.005, "Adam learning rate", "positive")
     epochs: int = setting(60, "passes over the sample", "positive")
     batch_size: int = setting(512, ">= hidden keeps the exact reconstruction term cheap", "positive")
-    max_per_group: int = setting(500_000, "balanced sample per (marketplace, group)", "positive")
+    samples_per_epoch: int = setting(100_000, "an epoch is at most this many training products "
+                                     "(the next one goes on where it stopped; 0: a whole pass, the "
+                                     "paper)", "non_negative")
+    max_per_group: int = setting(100_000, "balanced sample per (marketplace, group)", "positive")
     min_steps: int = setting(5000, "train at least this many steps (more epochs on a small "
                                    "sample; 0: epochs alone, the paper preset)", "non_negative")
     off_block_weight: float = setting(1.0, "weight of the error on the other groups' zero blocks "
@@ -289,7 +292,10 @@ class AlignSettings(Checked):
     min_steps: int = setting(2000, "at least this many steps (few pairs get more epochs; 0: epochs "
                              "alone, the paper preset)", "non_negative")
     batch_size: int = setting(256, "examples per step (contrastive: the candidates of each step)", "positive")
-    max_pairs: int = setting(500_000, "pairs sampled per marketplace pair", "positive")
+    samples_per_epoch: int = setting(100_000, "an epoch is at most this many pairs, drawn afresh "
+                                     "each epoch (0: every pair, the paper)", "non_negative")
+    max_pairs: int = setting(200_000, "pairs sampled per marketplace pair (read onto the driver)",
+                             "positive")
     test_fraction: float = setting(0.2, "held-out pairs for precision@k", "open_fraction")
     seed: int = setting(0, "seed of weights and batch order")
     threads: int = setting(1, "torch threads", "positive")

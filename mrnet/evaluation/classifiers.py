@@ -180,6 +180,33 @@ def _run_split(dense, tokens, y, train, test, kind, classifiers, seed, n_estimat
     return metrics, dims, seconds
 
 
+def _fit_split(dense, tokens, y, split, kind, classifiers, seed, n_estimators, n_jobs, where, text):
+    notes: list[str] = []
+    metrics, dims, seconds = _run_split(dense, tokens, y, *split, kind, classifiers, seed, n_estimators,
+                                        n_jobs, notes, where, text)
+    return metrics, dims, seconds, notes
+
+
+def _run_splits(dense, tokens, y, splits: dict[str, tuple], kind, classifiers, seed, n_estimators, n_jobs,
+                notes, text) -> list[tuple[dict, dict, dict]]:
+    """:func:`_run_split` on each of ``splits`` {where: (train, test)}, in order; with
+    ``n_jobs`` > 1 the splits run in that many processes at once (each forest on one core):
+    the folds are independent and each one's figures do not depend on where it ran."""
+    from joblib import Parallel, delayed
+
+    args = (dense, tokens, y)
+    if n_jobs > 1 and len(splits) > 1:
+        done = Parallel(n_jobs=n_jobs)(
+            delayed(_fit_split)(*args, split, kind, classifiers, seed, n_estimators, 1, where, text)
+            for where, split in splits.items())
+    else:
+        done = [_fit_split(*args, split, kind, classifiers, seed, n_estimators, n_jobs, where, text)
+                for where, split in splits.items()]
+    for *_, split_notes in done:
+        notes.extend(split_notes)
+    return [(metrics, dims, seconds) for metrics, dims, seconds, _ in done]
+
+
 def _summarise(per_split: list[dict], primary: str, classifiers: Sequence[str]) -> dict:
     """``{rep_clf: {mean, std, folds, <metric>_mean, <metric>_std}}`` over the splits."""
     scores = {}
@@ -285,10 +312,10 @@ def compare_on_task(vectors, titles: Sequence[str], y, kind: Kind, folds: int = 
     text = _check_text(text)
     dense, tokens, y_enc, classes, notes, dropped = _prepare(vectors, titles, y, kind, folds)
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    splits = {f"fold {f}": split for f, split in enumerate(cv.split(np.zeros(len(y_enc)), y_enc))}
     per_fold, vocab, seconds = [], [], {}
-    for f, (train, test) in enumerate(cv.split(np.zeros(len(y_enc)), y_enc)):
-        m, dims, secs = _run_split(dense, tokens, y_enc, train, test, kind, classifiers, seed,
-                                   n_estimators, n_jobs, notes, f"fold {f}", text)
+    for m, dims, secs in _run_splits(dense, tokens, y_enc, splits, kind, classifiers, seed, n_estimators,
+                                     n_jobs, notes, text):
         per_fold.append(m)
         vocab.append(dims["tfidf"])
         for k, s in secs.items():
@@ -373,7 +400,7 @@ def small_training_data(vectors, titles: Sequence[str], y, kind: Kind,
                                   random_state=seed)
     rng = np.random.default_rng(seed)
     primary = _primary_metric(kind)
-    runs = []
+    splits = {}
     for n in sorted(int(v) for v in n_train):
         if n > len(pool) or n < 2:
             notes.append(f"n_train={n} skipped: the training pool has {len(pool)} products")
@@ -383,9 +410,11 @@ def small_training_data(vectors, titles: Sequence[str], y, kind: Kind,
             if len(np.unique(y_enc[sub])) < 2:
                 notes.append(f"n_train={n} repeat {r} skipped: one class only")
                 continue
-            m, _, _ = _run_split(dense, tokens, y_enc, sub, test, kind, classifiers, seed, n_estimators,
-                                 n_jobs, notes, f"n={n} repeat {r}", text)
-            runs += [{"n": n, "repeat": r, "key": k, "score": v[primary]} for k, v in m.items()]
+            splits[(n, r)] = (sub, test)
+    done = _run_splits(dense, tokens, y_enc, {f"n={n} repeat {r}": split for (n, r), split in splits.items()},
+                       kind, classifiers, seed, n_estimators, n_jobs, notes, text)
+    runs = [{"n": n, "repeat": r, "key": k, "score": v[primary]}
+            for (n, r), (m, _, _) in zip(splits, done) for k, v in m.items()]
     return {"kind": kind, "metric": primary,
             "n_test": len(test), "n_pool": len(pool), "curves": _curves(runs),
             "runs": runs, "classes": [plain(c) for c in classes], "dropped_classes": dropped,
