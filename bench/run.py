@@ -1,9 +1,12 @@
 """./build.sh bench: throughput and memory figures, written to bench/results/.
 
     ./build.sh bench [--rows 1000000] [--only ingest,word2vec,...]
+    ./build.sh bench --scale 10000000 [--workdir DIR]
 
 Each section returns a dict of figures; the run writes bench/results/<timestamp>.json and
-bench/results/latest.md with the machine's description.
+bench/results/latest.md with the machine's description. ``--scale N`` instead runs the whole
+nightly chain on an N-row catalog, stage by stage, and its incremental night (bench/scale.py):
+bench/results/scale_<N>.json and the plot bench/results/scale.png.
 """
 from __future__ import annotations
 
@@ -42,7 +45,19 @@ def main() -> None:
     parser.add_argument("--only", default=None, help=f"comma-separated subset of {list(SECTIONS)}")
     parser.add_argument("--workdir", default=None, help="scratch folder, kept (default: a temp dir); a "
                         "later run with the same folder reuses the models trained there")
+    parser.add_argument("--scale", type=int, default=None, metavar="N",
+                        help="the whole nightly chain on N rows, per stage, + its incremental night")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="--scale: a conf override, as for jobs/nightly.py (repeatable)")
     args = parser.parse_args()
+    if args.scale:
+        from scale import main_scale
+
+        workdir = Path(args.workdir or tempfile.mkdtemp(prefix="mrnet-scale-"))
+        main_scale(args.scale, workdir, ROOT / "bench" / "results", machine(), args.set)
+        if not args.workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+        return
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="mrnet-bench-"))
     results = {"machine": machine(), "rows": args.rows, "started": time.strftime("%Y-%m-%dT%H:%M:%S")}
     context = {"rows": args.rows, "workdir": workdir}

@@ -378,5 +378,12 @@ def _embedder_rates(embedder, store) -> dict:
     return figures
 
 
+def bench_train_profile(context: dict) -> dict:
+    from trainprofile import bench_train_profile as profile
+
+    return profile(context)
+
+
 SECTIONS = {"ingest": bench_ingest, "labels": bench_corpus_and_labels, "word2vec": bench_word2vec,
-            "train": bench_train, "score": bench_score, "neighbours": bench_neighbours}
+            "train": bench_train, "train_profile": bench_train_profile, "score": bench_score,
+            "neighbours": bench_neighbours}

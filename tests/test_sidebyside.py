@@ -53,3 +53,22 @@ def test_the_rss_probe_sees_the_worker_that_allocated(spark):
     assert grown[allocator] >= 390 and peak_rss_mb(workers) >= 400   # the worker that allocated
     reset_peak_rss(workers)
     assert peak_rss_by_pid(workers)[allocator] < after[allocator] - 300   # afresh from its RSS now
+
+
+def test_scale_extrapolation_divides_row_stages_by_their_per_core_rate():
+    from scale import PeakMemory, extrapolate
+
+    figures = {"score": {"seconds": 20.0, "rows_per_second_per_core": 25_000},
+               "train": {"seconds": 360.0, "rows_per_second_per_core": 1_389}}
+    hours = extrapolate(figures, products=2e9, cores=200)
+    assert hours["score"] == pytest.approx(2e9 / (25_000 * 200) / 3600, abs=1e-3)   # grows with rows
+    assert hours["train"] == pytest.approx(0.1)                                       # capped budget
+    assert hours["total"] == pytest.approx(hours["score"] + hours["train"], abs=0.01)
+    memory = PeakMemory(every=0.01)
+    memory.start()
+    ballast = bytearray(200 * 2**20)                    # 200 MB the driver holds for a while
+    time.sleep(0.1)
+    del ballast
+    first = memory.window()
+    memory.done.set()
+    assert first["driver"] > 200 and memory.window()["driver"] < first["driver"]

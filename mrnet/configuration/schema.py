@@ -257,7 +257,7 @@ class AgnosticSettings(Checked):
     lr: float = setting(0.005, "Adam learning rate", "positive")
     epochs: int = setting(60, "passes over the sample", "positive")
     batch_size: int = setting(512, ">= hidden keeps the exact reconstruction term cheap", "positive")
-    samples_per_epoch: int = setting(100_000, "an epoch is at most this many training products "
+    samples_per_epoch: int = setting(50_000, "an epoch is at most this many training products "
                                      "(the next one goes on where it stopped; 0: a whole pass, the "
                                      "paper)", "non_negative")
     max_per_group: int = setting(100_000, "balanced sample per (marketplace, group)", "positive")
@@ -292,7 +292,7 @@ class AlignSettings(Checked):
     min_steps: int = setting(2000, "at least this many steps (few pairs get more epochs; 0: epochs "
                              "alone, the paper preset)", "non_negative")
     batch_size: int = setting(256, "examples per step (contrastive: the candidates of each step)", "positive")
-    samples_per_epoch: int = setting(100_000, "an epoch is at most this many pairs, drawn afresh "
+    samples_per_epoch: int = setting(25_000, "an epoch is at most this many pairs, drawn afresh "
                                      "each epoch (0: every pair, the paper)", "non_negative")
     max_pairs: int = setting(200_000, "pairs sampled per marketplace pair (read onto the driver)",
                              "positive")
