@@ -8,7 +8,9 @@ without checkpoints, so that what is timed is the training loop alone:
   part of a step (the BiLSTM forward, backward, the optimisers, clipping, padding, the heads);
 * one process alone, not profiled, and two processes at once on the same data: what a second
   group trained beside it (Spark's second task slot) does to the first one's rate;
-* the rate per title length: the same steps on the group's shortest and longest titles.
+* the rate per title length: the same steps on the group's shortest and longest titles;
+* the same group through Spark (``train_all_groups``, one task), and both benchmark groups
+  through Spark with validation and checkpoints as in the nightly chain (wall-clock rates).
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ import pstats
 import time
 
 # cProfile names (substrings of "file:function") of the parts of a step, in the order tried
-PARTS = (("lstm forward", ("{built-in method lstm}", "_VariableFunctionsClass.lstm")),
+PARTS = (("lstm forward", ("<built-in method lstm>",)),
          ("backward", ("run_backward",)),
          ("optimisers", ("adam",)),
          ("clipping", ("clip_grad",)),
@@ -102,7 +104,7 @@ def _parts(stats: pstats.Stats, step_seconds: float) -> dict:
 
 
 def bench_train_profile(context: dict) -> dict:
-    from sections import TRAIN_GROUPS, _ensure_catalog, _train_jobs, _train_small_models
+    from sections import TRAIN_GROUPS, _ensure_catalog, _remove_bench_models, _train_jobs, _train_small_models
 
     _ensure_catalog(context)
     if "model_version" not in context:
@@ -126,4 +128,36 @@ def bench_train_profile(context: dict) -> dict:
     figures["one_process_samples_per_second"] = round(alone)
     figures["each_of_two_processes_samples_per_second"] = round(beside)
     figures["second_process_slowdown"] = round(alone / beside, 2)
+    nightly = settings | {"eval_every": 200, "checkpoint_every": 200}
+    try:
+        figures["spark_one_group"] = _through_spark(context, settings, "profile-one", jobs=1)
+        figures["spark_two_groups_validation_checkpoints"] = _through_spark(context, nightly, "profile-two")
+    finally:
+        _remove_bench_models(context["store"].paths)
+    figures["loop_alone_to_spark_nightly_per_group"] = round(
+        alone / figures["spark_two_groups_validation_checkpoints"]["wall_samples_per_second_per_group"], 2)
     return figures
+
+
+def _through_spark(context: dict, settings: dict, tag: str, jobs: int | None = None) -> dict:
+    """Wall-clock samples/s per group of ``train_all_groups`` (data reading and model writing
+    included), and the loop's own step-only rate in those tasks."""
+    import json
+    import statistics
+
+    from sections import _train_jobs
+
+    from mrnet.train import train_all_groups
+
+    group_jobs = _train_jobs(context, settings, tag)[:jobs]
+    started = time.perf_counter()
+    outcomes = train_all_groups(context["spark"], group_jobs, context["cfg"].train)
+    wall = time.perf_counter() - started
+    if (outcomes.status != "ok").any():
+        raise RuntimeError(f"training failed: {outcomes.error.dropna().tolist()}")
+    manifests = [json.loads(m) for m in outcomes.manifest]
+    samples = sum(m["training"]["steps"] * settings["batch_size"] for m in manifests)
+    return {"groups": len(group_jobs), "wall_seconds": round(wall, 1),
+            "wall_samples_per_second_per_group": round(samples / wall / len(group_jobs)),
+            "step_only_samples_per_second_per_group": round(statistics.median(
+                m["training"]["samples_per_second"] for m in manifests))}

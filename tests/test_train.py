@@ -151,6 +151,29 @@ def test_gpu_profile_only_where_executors_have_gpus(spark):
         spark.conf.unset("spark.executor.resource.gpu.amount")
 
 
+def test_a_task_trains_on_the_gpu_spark_gave_it(monkeypatch):
+    """The device choice of a training task (no GPU here: Spark's task context and CUDA's
+    availability are stood in for)."""
+    from types import SimpleNamespace
+
+    import pyspark
+    import torch
+
+    from mrnet.train import _task_device
+
+    given = SimpleNamespace(resources=lambda: {"gpu": SimpleNamespace(addresses=["3"])})
+    monkeypatch.setattr(pyspark.TaskContext, "get", staticmethod(lambda: given))
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert _task_device() == "cuda:3"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)     # a GPU address, no CUDA
+    assert _task_device() == "cpu"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(pyspark.TaskContext, "get", staticmethod(lambda: SimpleNamespace(resources=dict)))
+    assert _task_device() == "cpu"                                     # a task without a GPU
+    monkeypatch.setattr(pyspark.TaskContext, "get", staticmethod(lambda: None))
+    assert _task_device() == "cpu"                                     # outside Spark
+
+
 def test_group_budget_follows_the_group_size():
     from dataclasses import replace
 
