@@ -219,12 +219,12 @@ def published_model_version(store) -> str:
 
 
 def train_agnostic_autoencoders(spark, store, cfg, run) -> dict:
-    """One sparse autoencoder per marketplace over its groups' vectors (paper 3.2)."""
-    from dataclasses import asdict, replace
+    """One sparse autoencoder per marketplace over its groups' vectors (paper 3.2); the
+    marketplaces train at once, one driver thread and one torch thread each, up to the cores."""
+    from concurrent.futures import ThreadPoolExecutor
 
-    from mrnet.agnostic import batch_source, epochs_for, sample_group_vectors
-    from mrnet.autoencoders import evaluate_sparse_ae, train_sparse_ae
-    from mrnet.modelstore import save_autoencoder_model
+    from mrnet.agnostic import sample_group_vectors
+    from mrnet.autoencoders.common import _Threads
     from mrnet.schemas import AGNOSTIC_SAMPLE_PARTITIONS
 
     model_version = building_model_version(store)
@@ -238,28 +238,42 @@ def train_agnostic_autoencoders(spark, store, cfg, run) -> dict:
     rows = store.row_counts("agnostic_sample", "marketplace")
     groups_of = store.read_pandas("agnostic_sample", columns=["marketplace", "product_group"]) \
         .drop_duplicates().groupby("marketplace")["product_group"].apply(sorted).to_dict()
-    figures = {}
-    for marketplace, groups in sorted(groups_of.items()):
-        index = {g: i for i, g in enumerate(groups)}
-        block_dim = 2 * cfg.train.hidden  # the MRNet embedding width
-        train_batches = batch_source(store, marketplace, index, settings.batch_size, ("train",))
-        settings = replace(cfg.agnostic, epochs=epochs_for(cfg.agnostic, rows.get(marketplace, 0)))
-        model, history = train_sparse_ae(train_batches, len(groups), settings, block_dim=block_dim,
-                                         log=lambda line: log.info("[agnostic %s] %s", marketplace, line))
-        held_out = batch_source(store, marketplace, index, 4096, ("valid", "test"))
-        metrics = evaluate_sparse_ae(model, held_out)
-        manifest = {"model_version": model_version, "marketplace": marketplace, "groups": groups,
-                    "dims": {"input": [len(groups), block_dim], "hidden": settings.hidden},
-                    "rho": settings.rho, "settings": {**asdict(settings), "block_dim": block_dim},
-                    "inputs": {"agnostic_sample": version, "corpus": store.version("corpus")},
-                    "metrics": metrics, "history": history}
-        save_autoencoder_model(store.paths.agnostic_model(model_version, marketplace), model,
-                               manifest, run.config_yaml)
-        figures[marketplace] = _agnostic_figures(metrics, settings.rho)
-        print(f"agnostic {marketplace}: {len(groups)} groups, {rows.get(marketplace, 0):,} products; "
-              f"{figures[marketplace]}", flush=True)
+    marketplaces = sorted(groups_of)
+    parallel = max(1, min(len(marketplaces), spark.sparkContext.defaultParallelism))
+    # one torch thread for the whole pool: every thread's ops then run as they would alone
+    with _Threads(settings.threads), ThreadPoolExecutor(parallel) as pool:
+        figures = dict(zip(marketplaces, pool.map(
+            lambda mp: _train_marketplace_autoencoder(store, cfg, run, model_version, version, mp,
+                                                      groups_of[mp], rows.get(mp, 0)), marketplaces)))
     return {"rows": sum(rows.values()), "model_version": model_version, "marketplaces": figures,
             "versions": {"agnostic_sample": version}}
+
+
+def _train_marketplace_autoencoder(store, cfg, run, model_version: str, sample_version: int,
+                                   marketplace: str, groups: list[str], rows: int) -> dict:
+    from dataclasses import asdict, replace
+
+    from mrnet.agnostic import batch_source, epochs_for
+    from mrnet.autoencoders import evaluate_sparse_ae, train_sparse_ae
+    from mrnet.modelstore import save_autoencoder_model
+
+    index = {g: i for i, g in enumerate(groups)}
+    block_dim = 2 * cfg.train.hidden  # the MRNet embedding width
+    train_batches = batch_source(store, marketplace, index, cfg.agnostic.batch_size, ("train",))
+    settings = replace(cfg.agnostic, epochs=epochs_for(cfg.agnostic, rows))
+    model, history = train_sparse_ae(train_batches, len(groups), settings, block_dim=block_dim,
+                                     log=lambda line: log.info("[agnostic %s] %s", marketplace, line))
+    metrics = evaluate_sparse_ae(model, batch_source(store, marketplace, index, 4096, ("valid", "test")))
+    manifest = {"model_version": model_version, "marketplace": marketplace, "groups": groups,
+                "dims": {"input": [len(groups), block_dim], "hidden": settings.hidden},
+                "rho": settings.rho, "settings": {**asdict(settings), "block_dim": block_dim},
+                "inputs": {"agnostic_sample": sample_version, "corpus": store.version("corpus")},
+                "metrics": metrics, "history": history}
+    save_autoencoder_model(store.paths.agnostic_model(model_version, marketplace), model,
+                           manifest, run.config_yaml)
+    figures = _agnostic_figures(metrics, settings.rho)
+    print(f"agnostic {marketplace}: {len(groups)} groups, {rows:,} products; {figures}", flush=True)
+    return figures
 
 
 def _agnostic_figures(metrics: dict, rho: float) -> dict:

@@ -13,7 +13,7 @@ from safetensors import safe_open
 from safetensors.torch import load_file
 
 from mrnet.configuration.schema import TrainSettings
-from mrnet.model import MRNet, TaskSpec
+from mrnet.model import MRNet, TaskSpec, pad_batch
 from mrnet.training import (
     CHECKPOINT_JSON,
     AlternatingSampler,
@@ -377,3 +377,30 @@ def test_non_finite_loss_skips_the_update(tmp_path):
     assert res.history[-1]["skipped_steps"] > 0 and any("non-finite" in line for line in logs)
     assert all(torch.isfinite(v).all() for v in res.model.state_for_store().values())
     json.loads((tmp_path / "ck" / CHECKPOINT_JSON).read_text())  # strict JSON still written
+
+
+def test_validation_encodes_each_title_once_and_equals_per_task_forward_passes():
+    """validation_losses / evaluate_tasks encode each distinct title once for all tasks; the
+    losses equal those of a forward pass of each task's own rows (tasks on different products)."""
+    from mrnet.training import validation_losses
+
+    torch.manual_seed(0)
+    train, valid = _split(n_train=200, n_valid=120, seed=3)
+    valid["price"] = TaskData(valid["price"].tokens[40:], valid["price"].target[40:])   # other rows
+    model = MRNet(_word_vectors(), TASKS, hidden=H).eval()
+    scales = loss_scales(TASKS, train)
+    calls = []
+    encode = model.encode
+    model.encode = lambda tok, lens: calls.append(len(lens)) or encode(tok, lens)
+    got = validation_losses(model, TASKS, valid, scales, rows={"color": np.arange(0, 120, 2)}, batch_size=32)
+    assert sum(calls) == 120                  # 120 distinct titles, once each, for four tasks
+    for spec in TASKS:
+        data = valid[spec.name]
+        rows = np.arange(0, 120, 2) if spec.name == "color" else np.arange(len(data))
+        tok, lens = pad_batch([data.tokens[i] for i in rows])
+        with torch.no_grad():
+            out = model.heads[spec.name](encode(tok, lens))
+        want = per_sample_loss(spec, out, target_batch(spec, data.target, rows), scales[spec.name]).mean()
+        assert got[spec.name] == pytest.approx(float(want), rel=1e-5)
+    metrics = evaluate_tasks(model, TASKS, valid, train, batch_size=32)
+    assert metrics["price"]["n"] == 80 and metrics["color"]["loss"] > 0

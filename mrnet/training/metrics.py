@@ -1,6 +1,7 @@
 """Validation of one MRNet model: the early-stopping score and the per-task quality metrics.
 
-Forward passes run on the model's device (batches of similar length, no autograd, eval mode);
+Forward passes run on the model's device (each product encoded once for all of its tasks, in
+batches of similar length, no autograd, eval mode);
 the metrics are computed on the host with numpy.
 """
 
@@ -33,15 +34,56 @@ def _inference(model: MRNet) -> Iterator[None]:
         model.train(was_training)
 
 
-def _iter_outputs(model: MRNet, task: str, tokens: Sequence[np.ndarray], rows: np.ndarray, batch_size: int) -> Batches:
+class _EncodedProducts:
+    """The validation titles' embeddings, each distinct title encoded once for all the tasks
+    that label it (a group's tasks label mostly the same products: encoding per task row made a
+    validation pass cost as many BiLSTM passes as there are tasks). Keyed by the token ids
+    themselves, so rows of different tasks need not be matched by product. Caller holds
+    :func:`_inference`."""
+
+    def __init__(self, model: MRNet, valid: Mapping[str, TaskData], rows: Mapping[str, np.ndarray],
+                 batch_size: int):
+        tokens_of: dict[bytes, np.ndarray] = {}
+        for name, r in rows.items():
+            tokens = valid[name].tokens
+            for i in r:
+                tokens_of.setdefault(np.asarray(tokens[i], np.int64).tobytes(), tokens[i])
+        self.position = {key: k for k, key in enumerate(tokens_of)}
+        tokens = list(tokens_of.values())
+        lengths = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
+        order = np.argsort(lengths, kind="stable")
+        self.matrix = torch.zeros(len(tokens), model.embedding_dim, device=model.device)
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            tok, lens = pad_batch([tokens[i] for i in idx])
+            self.matrix[torch.from_numpy(idx).to(model.device)] = model.encode(tok.to(model.device), lens)
+
+    def of(self, data: TaskData, idx: np.ndarray) -> torch.Tensor:
+        keys = [np.asarray(data.tokens[i], np.int64).tobytes() for i in idx]
+        return self.matrix[torch.tensor([self.position[key] for key in keys], device=self.matrix.device)]
+
+
+def _task_rows(tasks: Sequence[TaskSpec], valid: Mapping[str, TaskData],
+               rows: Mapping[str, np.ndarray] | None) -> dict[str, np.ndarray]:
+    """The validation rows of each task that has some (``rows`` of it, or all)."""
+    out = {}
+    for spec in tasks:
+        data = valid.get(spec.name)
+        if data is None or len(data) == 0:
+            continue
+        r = rows[spec.name] if rows is not None and spec.name in rows else np.arange(len(data))
+        if len(r):
+            out[spec.name] = np.asarray(r)
+    return out
+
+
+def _iter_outputs(model: MRNet, task: str, data: TaskData, rows: np.ndarray, batch_size: int,
+                  encoded: _EncodedProducts) -> Batches:
     """Yield (row indices (b,), head output (b, dim) on the model's device) over ``rows``, in
-    batches of similar length. Caller holds :func:`_inference`."""
-    lengths = np.fromiter((len(tokens[i]) for i in rows), dtype=np.int64, count=len(rows))
-    order = rows[np.argsort(lengths, kind="stable")]
-    for start in range(0, len(order), batch_size):
-        idx = order[start : start + batch_size]
-        tok, lens = pad_batch([tokens[i] for i in idx])
-        yield idx, model(tok.to(model.device), lens, task)
+    batches. Caller holds :func:`_inference`."""
+    for start in range(0, len(rows), batch_size):
+        idx = rows[start : start + batch_size]
+        yield idx, model.head(encoded.of(data, idx), task)
 
 
 def validation_losses(
@@ -55,19 +97,16 @@ def validation_losses(
     """Mean normalised loss per task over ``valid`` (or over the given ``rows`` of each task);
     tasks without validation rows are left out."""
     out: dict[str, float] = {}
+    task_rows = _task_rows(tasks, valid, rows)
+    specs = {spec.name: spec for spec in tasks}
     with _inference(model):
-        for spec in tasks:
-            data = valid.get(spec.name)
-            if data is None or len(data) == 0:
-                continue
-            r = rows[spec.name] if rows is not None and spec.name in rows else np.arange(len(data))
-            if len(r) == 0:
-                continue
-            total = 0.0
-            for idx, o in _iter_outputs(model, spec.name, data.tokens, r, batch_size):
+        encoded = _EncodedProducts(model, valid, task_rows, batch_size)
+        for name, r in task_rows.items():
+            spec, data, total = specs[name], valid[name], 0.0
+            for idx, o in _iter_outputs(model, name, data, r, batch_size, encoded):
                 y = target_batch(spec, data.target, idx, model.device)
-                total += float(per_sample_loss(spec, o, y, scales[spec.name]).sum())
-            out[spec.name] = total / len(r)
+                total += float(per_sample_loss(spec, o, y, scales[name]).sum())
+            out[name] = total / len(r)
     return out
 
 
@@ -92,14 +131,16 @@ def evaluate_tasks(
     """
     scales = loss_scales(tasks, train)
     metrics: dict[str, dict] = {}
+    task_rows = _task_rows(tasks, valid, None)
     with _inference(model):
+        encoded = _EncodedProducts(model, valid, task_rows, batch_size)
         for spec in tasks:
             data = valid.get(spec.name)
-            if data is None or len(data) == 0:
+            if spec.name not in task_rows:
                 metrics[spec.name] = {"n": 0}
                 continue
             n = len(data)
-            batches = _iter_outputs(model, spec.name, data.tokens, np.arange(n), batch_size)
+            batches = _iter_outputs(model, spec.name, data, task_rows[spec.name], batch_size, encoded)
             kind_metrics = _KIND_METRICS[spec.kind]
             m, loss_sum = kind_metrics(spec, data, _rows_or_none(train.get(spec.name)), batches, scales[spec.name])
             metrics[spec.name] = {"n": n, **m, "loss": loss_sum / n}
