@@ -204,12 +204,34 @@ def plot_scale_runs(results_dir: Path) -> Path | None:
     return out
 
 
+def scale_markdown(results: dict) -> str:
+    """Per stage: seconds, rows/s per core, peak RSS (driver / JVM / worker), bytes added, and
+    the 2B-on-200-cores hours; then the incremental night."""
+    from mrnet.evaluation.markdown import markdown_table
+
+    hours = results["extrapolation_2b_on_200_cores_hours"]
+    rows = [[name, f"{s['seconds']:.0f}", f"{s['rows_per_second_per_core']:,}",
+             " / ".join(f"{s['peak_rss_mb'][k]:,.0f}" for k in ("driver", "jvm", "worker")),
+             f"{s['bytes_added'] / 2**20:,.0f}", f"{hours[name]:.2f}"] for name, s in results["stages"].items()]
+    rows.append(["total", f"{results['total_seconds']:.0f}", "", "", f"{results['warehouse_bytes'] / 2**20:,.0f}",
+                 f"{hours['total']:.2f}"])
+    night = results["incremental"]
+    lines = [markdown_table(["stage", "seconds", "catalog rows/s per core", "peak RSS MB driver / JVM / worker",
+                             "MB added", "2B on 200 cores, h"], rows), "",
+             f"Incremental night ({night['changed_titles_share']:.0%} of the titles changed): "
+             + ", ".join(f"{k} {v['seconds']:.0f} s" for k, v in night["stages"].items())
+             + f"; {night['rescored_rows']:,} rows rescored; score took {night['score_seconds_vs_full']:.0%} "
+               "of the full run's score time."]
+    return "\n".join(lines)
+
+
 def main_scale(rows: int, workdir: Path, results_dir: Path, machine: dict, overrides: list[str]) -> None:
     results = {"machine": machine, "started": time.strftime("%Y-%m-%dT%H:%M:%S"), "overrides": overrides,
                **run_scale(rows, workdir, overrides)}
     results_dir.mkdir(parents=True, exist_ok=True)
     out = results_dir / f"scale_{rows}{'_overridden' if overrides else ''}.json"
     out.write_text(json.dumps(results, indent=2))
+    out.with_suffix(".md").write_text(scale_markdown(results) + "\n")
     print(f"[scale] results: {out}; plot: {plot_scale_runs(results_dir)}", flush=True)
     print(f"[scale] total {results['total_seconds']:.0f} s on {results['cores']} cores "
           f"(pid {os.getpid()})", flush=True)

@@ -55,6 +55,17 @@ def read_pairs(store, table: str, split: str) -> dict:
     return out
 
 
+def pair_subset(pairs: dict, n: int) -> dict:
+    """At most ``n`` of the pairs, chosen by a hash of their key (the same ones every run)."""
+    import zlib
+
+    keys = pairs["pair_key"]
+    if len(keys) <= n:
+        return pairs
+    chosen = np.sort(np.argsort([zlib.crc32(str(k).encode()) for k in keys], kind="stable")[:n])
+    return {c: (v[chosen] if isinstance(v, np.ndarray) else [v[i] for i in chosen]) for c, v in pairs.items()}
+
+
 def train_aligner(train: dict, settings, names: tuple[str, str], log):
     """The pair's aligner, fed the vectors ``settings.input`` names (and, for the contrastive
     method, the title tokens), for ``settings.epochs`` or more when fewer pairs would make fewer

@@ -297,6 +297,9 @@ class AlignSettings(Checked):
     max_pairs: int = setting(200_000, "pairs sampled per marketplace pair (read onto the driver)",
                              "positive")
     test_fraction: float = setting(0.2, "held-out pairs for precision@k", "open_fraction")
+    eval_pairs: int = setting(5000, "held-out pairs the aligner and its baselines are judged on "
+                              "(P@k among as many candidates; 4x as many training pairs fit the "
+                              "baselines)", "positive")
     seed: int = setting(0, "seed of weights and batch order")
     threads: int = setting(1, "torch threads", "positive")
     activation: Literal["tanh", "sigmoid", "relu"] = setting("tanh", "mmae: hidden activation")
