@@ -210,7 +210,7 @@ def scale_markdown(results: dict) -> str:
     from mrnet.evaluation.markdown import markdown_table
 
     hours = results["extrapolation_2b_on_200_cores_hours"]
-    rows = [[name, f"{s['seconds']:.0f}", f"{s['rows_per_second_per_core']:,}",
+    rows = [[name, f"{s['seconds']:.0f}", f"{s['rows_per_second_per_core']:,}" if name in ROW_STAGES else "–",
              " / ".join(f"{s['peak_rss_mb'][k]:,.0f}" for k in ("driver", "jvm", "worker")),
              f"{s['bytes_added'] / 2**20:,.0f}", f"{hours[name]:.2f}"] for name, s in results["stages"].items()]
     rows.append(["total", f"{results['total_seconds']:.0f}", "", "", f"{results['warehouse_bytes'] / 2**20:,.0f}",
