@@ -173,3 +173,17 @@ def test_a_withheld_aligner_is_not_used_for_scoring(tmp_path, trained):
                            {"pair": ["uk", "de"], "input": "agnostic", "published": False,
                             "withheld": ["a_to_b P@1 0.010 < 5 x random (0.0050)"]})
     assert aligner_for(paths, "mv-2", "uk") is None
+
+
+def test_pair_subset_keeps_rows_aligned_and_is_the_same_every_time():
+    from mrnet.align import pair_subset
+
+    keys = [f"k{i}" for i in range(100)]
+    pairs = {"pair_key": keys, "title_a": [f"a {k}" for k in keys],
+             "pg_a": np.arange(200, dtype=np.float32).reshape(100, 2)}
+    chosen = pair_subset(pairs, 10)
+    assert len(chosen["pair_key"]) == 10 == len(chosen["title_a"]) == chosen["pg_a"].shape[0]
+    rows = [keys.index(k) for k in chosen["pair_key"]]
+    assert chosen["title_a"] == [f"a k{i}" for i in rows] and (chosen["pg_a"][:, 0] == 2 * np.array(rows)).all()
+    assert rows == sorted(rows) and pair_subset(pairs, 10)["pair_key"] == chosen["pair_key"]
+    assert pair_subset(pairs, 100) is pairs
