@@ -21,7 +21,7 @@ import pstats
 import time
 
 # cProfile names (substrings of "file:function") of the parts of a step, in the order tried
-PARTS = (("lstm forward", ("<built-in method lstm>",)),
+PARTS = (("lstm forward", ("<built-in method torch.lstm>",)),
          ("backward", ("run_backward",)),
          ("optimisers", ("adam",)),
          ("clipping", ("clip_grad",)),
