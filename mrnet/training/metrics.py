@@ -1,6 +1,6 @@
 """Validation of one MRNet model: the early-stopping score and the per-task quality metrics.
 
-Forward passes run on the model's device (each product encoded once for all of its tasks, in
+Forward passes run on the model's device (each distinct title encoded once for all its tasks, in
 batches of similar length, no autograd, eval mode);
 the metrics are computed on the host with numpy.
 """
@@ -43,13 +43,18 @@ class _EncodedProducts:
 
     def __init__(self, model: MRNet, valid: Mapping[str, TaskData], rows: Mapping[str, np.ndarray],
                  batch_size: int):
-        tokens_of: dict[bytes, np.ndarray] = {}
+        position: dict[bytes, int] = {}
+        tokens: list[np.ndarray] = []
+        self.positions: dict[str, np.ndarray] = {}      # task -> matrix row of each validation row
         for name, r in rows.items():
-            tokens = valid[name].tokens
+            task_tokens, at = valid[name].tokens, np.zeros(len(valid[name]), np.int64)
             for i in r:
-                tokens_of.setdefault(np.asarray(tokens[i], np.int64).tobytes(), tokens[i])
-        self.position = {key: k for k, key in enumerate(tokens_of)}
-        tokens = list(tokens_of.values())
+                key = np.asarray(task_tokens[i], np.int64).tobytes()
+                if key not in position:
+                    position[key] = len(tokens)
+                    tokens.append(task_tokens[i])
+                at[i] = position[key]
+            self.positions[name] = at
         lengths = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
         order = np.argsort(lengths, kind="stable")
         self.matrix = torch.zeros(len(tokens), model.embedding_dim, device=model.device)
@@ -58,9 +63,8 @@ class _EncodedProducts:
             tok, lens = pad_batch([tokens[i] for i in idx])
             self.matrix[torch.from_numpy(idx).to(model.device)] = model.encode(tok.to(model.device), lens)
 
-    def of(self, data: TaskData, idx: np.ndarray) -> torch.Tensor:
-        keys = [np.asarray(data.tokens[i], np.int64).tobytes() for i in idx]
-        return self.matrix[torch.tensor([self.position[key] for key in keys], device=self.matrix.device)]
+    def of(self, task: str, idx: np.ndarray) -> torch.Tensor:
+        return self.matrix[torch.from_numpy(self.positions[task][idx]).to(self.matrix.device)]
 
 
 def _task_rows(tasks: Sequence[TaskSpec], valid: Mapping[str, TaskData],
@@ -77,13 +81,13 @@ def _task_rows(tasks: Sequence[TaskSpec], valid: Mapping[str, TaskData],
     return out
 
 
-def _iter_outputs(model: MRNet, task: str, data: TaskData, rows: np.ndarray, batch_size: int,
+def _iter_outputs(model: MRNet, task: str, rows: np.ndarray, batch_size: int,
                   encoded: _EncodedProducts) -> Batches:
     """Yield (row indices (b,), head output (b, dim) on the model's device) over ``rows``, in
     batches. Caller holds :func:`_inference`."""
     for start in range(0, len(rows), batch_size):
         idx = rows[start : start + batch_size]
-        yield idx, model.head(encoded.of(data, idx), task)
+        yield idx, model.head(encoded.of(task, idx), task)
 
 
 def validation_losses(
@@ -103,7 +107,7 @@ def validation_losses(
         encoded = _EncodedProducts(model, valid, task_rows, batch_size)
         for name, r in task_rows.items():
             spec, data, total = specs[name], valid[name], 0.0
-            for idx, o in _iter_outputs(model, name, data, r, batch_size, encoded):
+            for idx, o in _iter_outputs(model, name, r, batch_size, encoded):
                 y = target_batch(spec, data.target, idx, model.device)
                 total += float(per_sample_loss(spec, o, y, scales[name]).sum())
             out[name] = total / len(r)
@@ -140,7 +144,7 @@ def evaluate_tasks(
                 metrics[spec.name] = {"n": 0}
                 continue
             n = len(data)
-            batches = _iter_outputs(model, spec.name, data, task_rows[spec.name], batch_size, encoded)
+            batches = _iter_outputs(model, spec.name, task_rows[spec.name], batch_size, encoded)
             kind_metrics = _KIND_METRICS[spec.kind]
             m, loss_sum = kind_metrics(spec, data, _rows_or_none(train.get(spec.name)), batches, scales[spec.name])
             metrics[spec.name] = {"n": n, **m, "loss": loss_sum / n}
