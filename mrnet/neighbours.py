@@ -3,10 +3,17 @@
 Two scopes: ``group`` (within its marketplace and product group, on ``embedding_pg``) and
 ``cross_language`` (for a marketplace of an ``align`` pair: the other marketplace's products, on
 ``embedding_aligned``). The driver plans one Spark task per (marketplace, group, scope) and per
-block of ``block_rows`` queries of a large group; each task reads its universe and queries with
-pyarrow from one embeddings version, searches exactly (blocked matrix products and top-k in
-torch) up to ``exact_max_rows`` candidates and through an HNSW index (faiss) beyond, and writes
-its rows as Parquet straight into the table folder; the driver commits them as one transaction.
+block of ``block_rows`` queries of a large group; each task reads its queries with pyarrow from
+one embeddings version and writes its rows as Parquet straight into the table folder; the driver
+commits them as one transaction.
+
+A universe (the candidates of a scope) of up to ``exact_max_rows`` rows is searched exactly
+(blocked matrix products and top-k in torch). A larger one is searched through HNSW indexes
+(faiss), built once before the search: one Spark task per shard of ``index_shard_rows`` rows of a
+universe group writes its index and ids into the table's ``_staging`` folder, and every query
+block of that universe searches each shard and keeps the k closest overall. Building an index
+costs about as much as searching it with all its rows, so an index per query block (as a universe
+is shared by every block of every group that searches it) would repeat that cost per block.
 
 A group is recomputed only when its fingerprint changed: an order-free hash of its ok rows'
 (product_id, title_hash, model_version, scored_at), and, for the cross-language scope, the other
@@ -15,15 +22,18 @@ approximated task's queries against exact search (:func:`make_recall_fn`).
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.fs as pafs
 
 from mrnet.schemas import STATUS_OK
 from mrnet.storage import read_partition
+from mrnet.storage.delta_rs import filesystem
 from mrnet.vectors import vector_matrix
 
 SCOPE_GROUP, SCOPE_CROSS = "group", "cross_language"
@@ -41,8 +51,31 @@ class SearchTask:
     stop: int
     universe_marketplace: str
     universe_group: str | None     # None: every group of the universe marketplace
-    approximate: bool
     fingerprint: str
+    shards: tuple["IndexShard", ...] = ()   # the universe's HNSW indexes; () : exact search
+
+    @property
+    def approximate(self) -> bool:
+        return bool(self.shards)
+
+
+@dataclass(frozen=True)
+class IndexShard:
+    """One HNSW index: rows [start, stop) of one universe group, in :func:`read_vectors` order."""
+
+    scope: str
+    marketplace: str
+    product_group: str
+    start: int
+    stop: int
+
+    @property
+    def file_name(self) -> str:
+        """A name safe on every filesystem, distinct per shard."""
+        import hashlib
+
+        key = "\x1f".join(map(str, (self.scope, self.marketplace, self.product_group, self.start, self.stop)))
+        return hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]
 
 
 @dataclass(frozen=True)
@@ -106,49 +139,157 @@ def exact_top_k(queries: np.ndarray, universe: np.ndarray, k: int, metric: str,
     return found, distances
 
 
-def approximate_top_k(queries: np.ndarray, universe: np.ndarray, k: int, settings: SearchSettings,
-                      self_positions: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The same answer as :func:`exact_top_k` from an HNSW index (faiss, one thread)."""
+def hnsw_index(vectors: np.ndarray, settings: SearchSettings):
+    """An HNSW index (faiss, one thread) of the vectors, prepared for the metric."""
     import faiss
 
     faiss.omp_set_num_threads(1)
-    u, q = _prepared(universe, settings.metric), _prepared(queries, settings.metric)
     kind = faiss.METRIC_INNER_PRODUCT if settings.metric == "cosine" else faiss.METRIC_L2
-    index = faiss.IndexHNSWFlat(u.shape[1], settings.hnsw_m, kind)
-    index.hnsw.efSearch = max(settings.hnsw_ef_search, k + 1)
-    index.add(u)
-    extra = 1 if self_positions is not None else 0
-    scores, found = index.search(q, k + extra)
-    if self_positions is not None:
-        found, scores = _without_self(found, scores, self_positions, k)
+    index = faiss.IndexHNSWFlat(vectors.shape[1], settings.hnsw_m, kind)
+    index.add(_prepared(vectors, settings.metric))
+    return index
+
+
+@dataclass(frozen=True)
+class LoadedShard:
+    """A shard's index with the ids and groups of its rows (position i: the index's row i)."""
+
+    index: object
+    ids: np.ndarray
+    groups: np.ndarray
+
+
+def sharded_top_k(queries: np.ndarray, query_ids: np.ndarray | None,
+                  open_shards: Callable[[], Iterable[LoadedShard]], k: int, settings: SearchSettings,
+                  exact: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(ids (q, k), groups (q, k), distances (q, k)) of the k closest rows over every shard
+    (``open_shards()`` yields them one at a time), closest first: each shard's index searched
+    (or, ``exact``, its stored vectors searched exactly), the hits merged. ``query_ids``: the
+    queries' own ids, never returned (group scope); None for the cross-language scope. Queries
+    the graphs give fewer than k hits are searched again exactly."""
+    extra = 0 if query_ids is None else 1
+    best = (np.empty((len(queries), 0), object), np.empty((len(queries), 0), object),
+            np.empty((len(queries), 0), np.float32))
+    for shard in open_shards():
+        positions, distances = (_exact_in_shard if exact else _search_shard)(shard, queries, k + extra, settings)
+        ids = np.where(positions >= 0, shard.ids[np.maximum(positions, 0)], None)
+        if query_ids is not None:
+            distances = np.where(ids == query_ids[:, None], np.inf, distances)
+        best = _closest(best, (ids, np.where(positions >= 0, shard.groups[np.maximum(positions, 0)], None),
+                               distances), k)
+    short = np.flatnonzero(~np.isfinite(best[2]).all(axis=1))
+    if len(short) and not exact:
+        again = sharded_top_k(queries[short], None if query_ids is None else query_ids[short], open_shards,
+                              k, settings, exact=True)
+        for column, values in zip(best, again):
+            column[short] = values
+    return best
+
+
+def _search_shard(shard: LoadedShard, queries: np.ndarray, k: int, settings: SearchSettings):
+    shard.index.hnsw.efSearch = max(settings.hnsw_ef_search, k)
+    scores, positions = shard.index.search(_prepared(queries, settings.metric), k)
     distances = 1.0 - scores if settings.metric == "cosine" else np.sqrt(np.maximum(scores, 0.0))
-    found, distances = found.astype(np.int64), distances.astype(np.float32)
-    short = np.flatnonzero((found < 0).any(axis=1))      # the graph gave fewer than k: search exactly
-    if len(short):
-        found[short], distances[short] = exact_top_k(
-            queries[short], universe, k, settings.metric,
-            None if self_positions is None else self_positions[short])
-    return found, distances
+    return positions, np.where(positions >= 0, distances, np.inf).astype(np.float32)
 
 
-def _without_self(found: np.ndarray, scores: np.ndarray, self_positions: np.ndarray, k: int):
-    """Each row's k hits other than the query itself (dropped where found, else the last)."""
-    keep = found != self_positions[:, None]
-    keep[keep.sum(1) > k, -1] = False
-    return found[keep].reshape(len(found), k), scores[keep].reshape(len(found), k)
+def _exact_in_shard(shard: LoadedShard, queries: np.ndarray, k: int, settings: SearchSettings):
+    vectors = shard.index.reconstruct_n(0, shard.index.ntotal)
+    width = min(k, len(vectors))
+    positions, distances = exact_top_k(queries, vectors, width, settings.metric) if width else \
+        (np.empty((len(queries), 0), np.int64), np.empty((len(queries), 0), np.float32))
+    pad = k - width
+    return (np.pad(positions, ((0, 0), (0, pad)), constant_values=-1),
+            np.pad(distances, ((0, 0), (0, pad)), constant_values=np.inf))
+
+
+def _closest(best: tuple, found: tuple, k: int) -> tuple:
+    """The k closest of two candidate sets per query row (ids, groups, distances), closest first."""
+    ids, groups, distances = (np.concatenate([a, b], axis=1) for a, b in zip(best, found))
+    order = np.argsort(distances, axis=1, kind="stable")[:, :k]
+    return tuple(np.take_along_axis(column, order, axis=1) for column in (ids, groups, distances))
+
+
+# ---------------------------------------------------------------- the shards' files
+
+def make_index_fn(shards: list[IndexShard], uri: str, version: int, settings: SearchSettings, folder: str):
+    """The mapInArrow function that builds the indexes of the shards named by its input rows (a
+    ``task`` column) and writes each (``<name>.faiss`` and ``<name>.ids.parquet``) into ``folder``."""
+
+    def build_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            for index in batch.column("task").to_pylist():
+                shard, started = shards[index], time.perf_counter()
+                ids, groups, vectors = read_vectors(uri, version, shard.marketplace, shard.product_group,
+                                                    COLUMN_OF_SCOPE[shard.scope])
+                rows = slice(shard.start, shard.stop)
+                write_shard(folder, shard, hnsw_index(vectors[rows], settings), ids[rows], groups[rows])
+                yield pa.RecordBatch.from_pydict({
+                    "task": pa.array([index], pa.int32()), "rows": pa.array([len(ids[rows])], pa.int64()),
+                    "seconds": pa.array([time.perf_counter() - started], pa.float64())})
+
+    return build_batches
+
+
+INDEX_BUILT = "task int, rows long, seconds double"
+
+
+def write_shard(folder: str, shard: IndexShard, index, ids: np.ndarray, groups: np.ndarray) -> None:
+    import faiss
+    import pyarrow.parquet as pq
+
+    fs, root = filesystem(folder)
+    fs.create_dir(root, recursive=True)
+    with fs.open_output_stream(f"{root}/{shard.file_name}.faiss") as out:
+        out.write(faiss.serialize_index(index).tobytes())
+    pq.write_table(pa.table({"product_id": pa.array(ids.tolist(), pa.string()),
+                             "product_group": pa.array(groups.tolist(), pa.string())}),
+                   f"{root}/{shard.file_name}.ids.parquet", filesystem=fs)
+
+
+def load_shard(folder: str, shard: IndexShard) -> LoadedShard:
+    """A shard's index (memory-mapped from a local folder, so the tasks of one machine share
+    its pages) with its ids."""
+    import faiss
+    import pyarrow.parquet as pq
+
+    fs, root = filesystem(folder)
+    path = f"{root}/{shard.file_name}.faiss"
+    if isinstance(fs, pafs.LocalFileSystem):
+        index = faiss.read_index(path, faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
+    else:
+        with fs.open_input_file(path) as source:
+            index = faiss.deserialize_index(np.frombuffer(source.read(), np.uint8))
+    table = pq.read_table(f"{root}/{shard.file_name}.ids.parquet", filesystem=fs)
+    return LoadedShard(index, np.asarray(table["product_id"].to_pylist(), object),
+                       np.asarray(table["product_group"].to_pylist(), object))
 
 
 # ---------------------------------------------------------------- the executors' functions
 
-def _search(task: SearchTask, uri: str, version: int, settings: SearchSettings,
-            sample: int | None = None, exact: bool | None = None):
-    """(query ids, universe ids, universe groups, hits (q, k), distances) of one task's queries
-    (or a random ``sample`` of them), or None when there is nothing to search."""
+def _search(task: SearchTask, uri: str, version: int, settings: SearchSettings, index_folder: str | None,
+            sample: int | None = None, exact: bool = False):
+    """(query ids, hit ids (q, k), hit groups (q, k), distances (q, k)) of one task's queries (or
+    a random ``sample`` of them), or None when there is nothing to search. ``exact``: an
+    approximated task searched exactly (its recall's reference)."""
     column = COLUMN_OF_SCOPE[task.scope]
     ids, _, vectors = read_vectors(uri, version, task.marketplace, task.product_group, column)
     positions = np.arange(task.start, min(task.stop, len(ids)))
     if sample is not None and len(positions) > sample:
         positions = np.sort(np.random.default_rng(task.start).choice(positions, sample, replace=False))
+    if len(positions) == 0:
+        return None
+    if task.approximate:
+        def shards():
+            return (load_shard(index_folder, shard) for shard in task.shards)
+
+        query_ids = ids[positions] if task.scope == SCOPE_GROUP else None
+        universe_rows = sum(s.stop - s.start for s in task.shards) - (task.scope == SCOPE_GROUP)
+        k = min(settings.k, universe_rows)
+        if k < 1:
+            return None
+        hit_ids, hit_groups, distances = sharded_top_k(vectors[positions], query_ids, shards, k, settings, exact)
+        return ids[positions], hit_ids, hit_groups, distances
     if task.scope == SCOPE_GROUP:
         universe_ids, universe_groups, universe = ids, np.full(len(ids), task.product_group, object), vectors
         self_positions = positions
@@ -157,17 +298,14 @@ def _search(task: SearchTask, uri: str, version: int, settings: SearchSettings,
                                                                task.universe_group, column)
         self_positions = None
     k = min(settings.k, len(universe_ids) - (1 if self_positions is not None else 0))
-    if k < 1 or len(positions) == 0:
+    if k < 1:
         return None
-    if task.approximate if exact is None else not exact:
-        found, distances = approximate_top_k(vectors[positions], universe, k, settings, self_positions)
-    else:
-        found, distances = exact_top_k(vectors[positions], universe, k, settings.metric, self_positions)
-    return ids[positions], universe_ids, universe_groups, found, distances
+    found, distances = exact_top_k(vectors[positions], universe, k, settings.metric, self_positions)
+    return ids[positions], universe_ids[found], universe_groups[found], distances
 
 
 def make_search_fn(tasks: list[SearchTask], uri: str, version: int, settings: SearchSettings,
-                   model_version: str):
+                   model_version: str, index_folder: str | None):
     """Runs on the driver; returns the mapInArrow function that searches the tasks named by its
     input rows (a ``task`` index column) and yields rows of the neighbours table."""
 
@@ -177,16 +315,15 @@ def make_search_fn(tasks: list[SearchTask], uri: str, version: int, settings: Se
         torch.set_num_threads(1)   # one thread per Spark task, as everywhere in this project
         for batch in batches:
             for index in batch.column("task").to_pylist():
-                result = _search(tasks[index], uri, version, settings)
+                result = _search(tasks[index], uri, version, settings, index_folder)
                 if result is not None:
                     yield _rows(tasks[index], *result, model_version)
 
     return search_batches
 
 
-def _rows(task: SearchTask, query_ids, universe_ids, universe_groups, found, distances,
-          model_version: str) -> pa.RecordBatch:
-    q, k = found.shape
+def _rows(task: SearchTask, query_ids, hit_ids, hit_groups, distances, model_version: str) -> pa.RecordBatch:
+    q, k = hit_ids.shape
     n = q * k
     return pa.RecordBatch.from_pydict({
         "marketplace": pa.array([task.marketplace] * n), "product_group": pa.array([task.product_group] * n),
@@ -194,8 +331,8 @@ def _rows(task: SearchTask, query_ids, universe_ids, universe_groups, found, dis
         "scope": pa.array([task.scope] * n),
         "rank": pa.array(np.tile(np.arange(1, k + 1, dtype=np.int32), q)),
         "neighbour_marketplace": pa.array([task.universe_marketplace] * n),
-        "neighbour_group": pa.array(universe_groups[found.ravel()].tolist(), pa.string()),
-        "neighbour_id": pa.array(universe_ids[found.ravel()].tolist(), pa.string()),
+        "neighbour_group": pa.array(hit_groups.ravel().tolist(), pa.string()),
+        "neighbour_id": pa.array(hit_ids.ravel().tolist(), pa.string()),
         "distance": pa.array(distances.ravel(), pa.float32()),
         "model_version": pa.array([model_version] * n),
         "fingerprint": pa.array([task.fingerprint] * n),
@@ -203,7 +340,7 @@ def _rows(task: SearchTask, query_ids, universe_ids, universe_groups, found, dis
 
 
 def make_recall_fn(tasks: list[SearchTask], uri: str, version: int, neighbours_uri: str,
-                   neighbours_version: int, settings: SearchSettings):
+                   neighbours_version: int, settings: SearchSettings, index_folder: str):
     """The mapInArrow function that measures recall@k of approximated tasks: for a sample of each
     task's queries, the share of their exact k nearest that the written table holds."""
 
@@ -214,7 +351,8 @@ def make_recall_fn(tasks: list[SearchTask], uri: str, version: int, neighbours_u
         for batch in batches:
             for index in batch.column("task").to_pylist():
                 task = tasks[index]
-                recall, sampled = _recall(task, uri, version, neighbours_uri, neighbours_version, settings)
+                recall, sampled = _recall(task, uri, version, neighbours_uri, neighbours_version, settings,
+                                          index_folder)
                 yield pa.RecordBatch.from_pydict({
                     "marketplace": [task.marketplace], "product_group": [task.product_group],
                     "scope": [task.scope], "queries": [sampled], "recall": [recall]})
@@ -222,19 +360,20 @@ def make_recall_fn(tasks: list[SearchTask], uri: str, version: int, neighbours_u
     return recall_batches
 
 
-def _recall(task: SearchTask, uri, version, neighbours_uri, neighbours_version, settings) -> tuple[float, int]:
-    result = _search(task, uri, version, settings, sample=settings.recall_sample, exact=True)
+def _recall(task: SearchTask, uri, version, neighbours_uri, neighbours_version, settings,
+            index_folder) -> tuple[float, int]:
+    result = _search(task, uri, version, settings, index_folder, sample=settings.recall_sample, exact=True)
     if result is None:
         return 1.0, 0
-    query_ids, universe_ids, _, found, _ = result
+    query_ids, hit_ids, _, _ = result
     written = read_partition(neighbours_uri, neighbours_version,
                              {"marketplace": task.marketplace, "product_group": task.product_group},
                              ["product_id", "neighbour_id"],
                              where=(pc.field("scope") == task.scope)
                              & pc.field("product_id").isin(query_ids.tolist())).to_pandas()
     held = written.groupby("product_id").neighbour_id.agg(set).to_dict()
-    hits = sum(len(held.get(query, set()) & set(universe_ids[row])) for query, row in zip(query_ids, found))
-    return hits / found.size, len(query_ids)
+    hits = sum(len(held.get(query, set()) & set(row)) for query, row in zip(query_ids, hit_ids))
+    return hits / hit_ids.size, len(query_ids)
 
 
 # ---------------------------------------------------------------- the driver's plan
@@ -245,6 +384,11 @@ class Plan:
     full: bool                      # True: rewrite the table; False: replace the tasks' groups
     unchanged: list[tuple[str, str]]
     small: dict[str, int]           # "marketplace/group" -> products, for groups of k or fewer
+
+    @property
+    def shards(self) -> list[IndexShard]:
+        """Every index the approximated tasks search, each once."""
+        return list(dict.fromkeys(shard for task in self.tasks for shard in task.shards))
 
 
 def group_fingerprints(embeddings) -> list[dict]:
@@ -274,6 +418,9 @@ def plan_searches(stats: list[dict], pairs: list[list[str]], settings, existing:
         cross = f"|{other}:{market_hash[other]:x}" if other in market_rows else ""
         fingerprints[(row["marketplace"], row["product_group"])] = f"{row['hash']:x}:{row['rows']}{cross}"
     rows = {(r["marketplace"], r["product_group"]): r["rows"] for r in stats}
+    groups_of: dict[str, list[tuple[str, int]]] = {}
+    for (marketplace, group), count in sorted(rows.items()):
+        groups_of.setdefault(marketplace, []).append((group, count))
     changed = {key for key in fingerprints if existing is None or existing.get(key) != fingerprints[key]}
     # a group that left, or one that will write no rows, is only removed by a full rewrite
     full = existing is None or bool(set(existing) - set(fingerprints)) or any(rows[key] < 2 for key in changed)
@@ -282,21 +429,26 @@ def plan_searches(stats: list[dict], pairs: list[list[str]], settings, existing:
         key = (row["marketplace"], row["product_group"])
         if not full and key not in changed:
             continue
-        tasks += _blocks(row, SCOPE_GROUP, row["marketplace"], row["product_group"], row["rows"],
-                         fingerprints[key], settings)
+        tasks += _blocks(row, SCOPE_GROUP, row["marketplace"], row["product_group"],
+                         [(row["product_group"], row["rows"])], fingerprints[key], settings)
         other = partner.get(row["marketplace"])
         if other in market_rows:
-            tasks += _blocks(row, SCOPE_CROSS, other, None, market_rows[other], fingerprints[key], settings)
+            tasks += _blocks(row, SCOPE_CROSS, other, None, groups_of[other], fingerprints[key], settings)
     unchanged = [] if full else sorted(set(fingerprints) - changed)
     small = {f"{r['marketplace']}/{r['product_group']}": r["rows"] for r in stats if r["rows"] <= settings.k}
     return Plan(tasks, full, unchanged, small)
 
 
 def _blocks(row: dict, scope: str, universe_marketplace: str, universe_group: str | None,
-            universe_rows: int, fingerprint: str, settings) -> list[SearchTask]:
-    approximate = universe_rows > settings.exact_max_rows
+            universe_groups: list[tuple[str, int]], fingerprint: str, settings) -> list[SearchTask]:
+    """The query blocks of one group in one scope; past ``exact_max_rows`` candidates each
+    block names the shards (of ``index_shard_rows`` rows of a universe group) it searches."""
+    shards = ()
+    if sum(count for _, count in universe_groups) > settings.exact_max_rows:
+        shards = tuple(IndexShard(scope, universe_marketplace, group, start, min(start + settings.index_shard_rows, count))
+                       for group, count in universe_groups for start in range(0, count, settings.index_shard_rows))
     return [SearchTask(row["marketplace"], row["product_group"], scope, start, start + settings.block_rows,
-                       universe_marketplace, universe_group, approximate, fingerprint)
+                       universe_marketplace, universe_group, fingerprint, shards)
             for start in range(0, row["rows"], settings.block_rows)]
 
 
@@ -305,7 +457,7 @@ def search_settings(settings) -> SearchSettings:
                           settings.recall_sample)
 
 
-def task_rows(spark, tasks: list[SearchTask]):
+def task_rows(spark, tasks: list):
     """A DataFrame of task indices, one Spark partition (so one task) each."""
     return spark.sparkContext.parallelize([(i,) for i in range(len(tasks))], max(1, len(tasks))).toDF("task int")
 

@@ -6,6 +6,7 @@ and raises :class:`mrnet.errors.PipelineError` for a failure a person must act o
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 
@@ -411,10 +412,12 @@ def build_neighbours(spark, store, cfg, run) -> dict:
     model_version = (store.last_data_commit("embeddings") or {}).get("mrnet.model_version") \
         or published_model_version(store)
     previous = store.last_data_commit("neighbours") or {}
-    written = _write_neighbours(spark, store, plan, settings, version, model_version, run) \
-        if plan.tasks else store.version("neighbours")
+    with _index_folder(store, plan) as folder:
+        plan = _build_indexes(spark, store, plan, settings, version, folder)
+        written = _write_neighbours(spark, store, plan, settings, version, model_version, folder, run) \
+            if plan.tasks else store.version("neighbours")
+        recall = _approximate_recall(spark, store, plan, settings, version, written, folder)
     drift = _drift(store, cfg, previous, model_version, version, written)
-    recall = _approximate_recall(spark, store, plan, settings, version, written)
     counts = {r["scope"]: r["count"] for r in store.read("neighbours", version=written).groupBy("scope").count().collect()}
     groups = len({(t.marketplace, t.product_group) for t in plan.tasks})
     print(f"neighbours: {sum(counts.values()):,} rows in neighbours@v{written} {counts}; {groups} groups "
@@ -461,13 +464,56 @@ def _neighbour_fingerprints(store) -> dict | None:
     return found
 
 
-def _write_neighbours(spark, store, plan, settings, version: int, model_version: str, run) -> int:
+@contextlib.contextmanager
+def _index_folder(store, plan):
+    """A ``_staging`` folder of the neighbours table for this run's HNSW shards, removed after
+    (``vacuum`` removes one a dead run left)."""
+    import uuid
+
+    import pyarrow.fs as pafs
+
+    from mrnet.storage.delta_rs import filesystem
+
+    if not plan.shards:
+        yield None
+        return
+    folder = f"{store.uri('neighbours')}/_staging/index-{uuid.uuid4().hex[:12]}"
+    try:
+        yield folder
+    finally:
+        fs, root = filesystem(folder)
+        if fs.get_file_info(root).type != pafs.FileType.NotFound:
+            fs.delete_dir(root)
+
+
+def _build_indexes(spark, store, plan, settings, version: int, folder: str | None):
+    """Builds every shard the plan's approximated tasks search (one Spark task each) and returns
+    the plan with shards that came out empty dropped."""
+    import dataclasses
+
+    from mrnet.neighbours import INDEX_BUILT, make_index_fn, search_settings, task_rows
+
+    shards = plan.shards
+    if not shards:
+        return plan
+    build = make_index_fn(shards, store.uri("embeddings"), version, search_settings(settings), folder)
+    built = task_rows(spark, shards).mapInArrow(build, INDEX_BUILT).collect()
+    empty = {shards[r["task"]] for r in built if r["rows"] == 0}
+    seconds = sum(r["seconds"] for r in built)
+    print(f"neighbours: {len(shards)} HNSW indexes of {sum(r['rows'] for r in built):,} rows built in "
+          f"{seconds:.0f} task-seconds", flush=True)
+    tasks = [dataclasses.replace(t, shards=tuple(s for s in t.shards if s not in empty)) if t.shards else t
+             for t in plan.tasks]
+    return dataclasses.replace(plan, tasks=tasks)
+
+
+def _write_neighbours(spark, store, plan, settings, version: int, model_version: str, folder, run) -> int:
     from mrnet.neighbours import make_search_fn, search_settings, task_rows
     from mrnet.schemas import NEIGHBOURS, NEIGHBOURS_PARTITIONS, STAGED_FILE
     from mrnet.storage import make_file_writer_fn
 
     search = make_search_fn(plan.tasks, store.uri("embeddings"), version, search_settings(settings),
-                            model_version)
+                            model_version, folder)
     return store.write_with_executors(
         "neighbours", lambda uri: task_rows(spark, plan.tasks).mapInArrow(
             make_file_writer_fn(uri, NEIGHBOURS_PARTITIONS, search), STAGED_FILE),
@@ -477,7 +523,7 @@ def _write_neighbours(spark, store, plan, settings, version: int, model_version:
                   "mrnet.embeddings_version": str(version)})
 
 
-def _approximate_recall(spark, store, plan, settings, version: int, written: int | None) -> list[dict]:
+def _approximate_recall(spark, store, plan, settings, version: int, written: int | None, folder) -> list[dict]:
     """recall@k of every approximated task, on a sample of its queries (executors)."""
     from mrnet.neighbours import RECALL, make_recall_fn, search_settings, task_rows
 
@@ -485,7 +531,7 @@ def _approximate_recall(spark, store, plan, settings, version: int, written: int
     if not tasks:
         return []
     measure = make_recall_fn(tasks, store.uri("embeddings"), version, store.uri("neighbours"), written,
-                             search_settings(settings))
+                             search_settings(settings), folder)
     return [r.asDict() for r in task_rows(spark, tasks).mapInArrow(measure, RECALL).collect()]
 
 

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mrnet.neighbours import (SearchSettings, approximate_top_k, exact_top_k, plan_searches)
+from mrnet.neighbours import (IndexShard, LoadedShard, SearchSettings, exact_top_k, hnsw_index, load_shard,
+                              plan_searches, sharded_top_k, write_shard)
 from mrnet.configuration.schema import NeighboursSettings
 from mrnet.retrieval import nearest_neighbours
 
@@ -39,17 +40,55 @@ def test_cross_scope_search_has_no_self_exclusion():
     assert (found == ref).mean() > 0.99
 
 
-def test_the_hnsw_index_finds_nearly_all_exact_neighbours():
+HNSW = SearchSettings(k=10, metric="cosine", hnsw_m=16, hnsw_ef_search=64, recall_sample=50)
+
+
+def shards_of(universe: np.ndarray, rows: int, settings=HNSW) -> list[LoadedShard]:
+    ids = np.asarray([f"p{i}" for i in range(len(universe))], object)
+    return [LoadedShard(hnsw_index(universe[s:s + rows], settings), ids[s:s + rows],
+                        np.full(len(ids[s:s + rows]), f"g{s // rows}", object))
+            for s in range(0, len(universe), rows)]
+
+
+@pytest.mark.parametrize("shard_rows", [3000, 700])
+def test_hnsw_shards_find_nearly_all_exact_neighbours(shard_rows):
     universe = clustered(3000, seed=3)
     queries = np.arange(0, 3000, 7)
-    settings = SearchSettings(k=10, metric="cosine", hnsw_m=16, hnsw_ef_search=64, recall_sample=50)
-    found, distances = approximate_top_k(universe[queries], universe, 10, settings, self_positions=queries)
+    query_ids = np.asarray([f"p{i}" for i in queries], object)
+    shards = shards_of(universe, shard_rows)
+    ids, groups, distances = sharded_top_k(universe[queries], query_ids, lambda: iter(shards), 10, HNSW)
     exact, exact_distances = exact_top_k(universe[queries], universe, 10, "cosine", self_positions=queries)
-    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found, exact)])
+    exact_ids = np.asarray([f"p{i}" for i in exact.ravel()], object).reshape(exact.shape)
+    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(ids, exact_ids)])
     assert recall > 0.95
-    assert not (found == queries[:, None]).any() and found.shape == (len(queries), 10)
-    assert (np.diff(distances, axis=1) >= -1e-6).all()          # closest first
+    assert not (ids == query_ids[:, None]).any() and ids.shape == (len(queries), 10)
+    assert (np.diff(distances, axis=1) >= -1e-6).all()          # closest first, over every shard
     assert (distances[:, 0] >= exact_distances[:, 0] - 1e-5).all()
+    positions = np.asarray([int(i[1:]) for i in ids.ravel()]).reshape(ids.shape)
+    assert (groups == np.vectorize(lambda p: f"g{p // shard_rows}")(positions)).all()   # each hit's own shard
+
+    exact_sharded, _, exact_sharded_distances = sharded_top_k(universe[queries], query_ids, lambda: iter(shards),
+                                                              10, HNSW, exact=True)
+    assert (exact_sharded == exact_ids).mean() > 0.99
+    np.testing.assert_allclose(exact_sharded_distances, exact_distances, atol=1e-5)
+
+
+def test_a_shard_smaller_than_k_is_merged_with_the_others_and_a_saved_shard_loads_the_same(tmp_path):
+    universe = clustered(205, seed=4)
+    shards = shards_of(universe, 100)                   # 100, 100 and 5 rows
+    queries = clustered(30, seed=5)
+    ids, _, distances = sharded_top_k(queries, None, lambda: iter(shards), 10, HNSW)
+    exact, exact_distances = exact_top_k(queries, universe, 10, "cosine")
+    assert np.isfinite(distances).all()
+    assert np.mean([len({f"p{i}" for i in b} & set(a)) / 10 for a, b in zip(ids, exact)]) > 0.95
+
+    shard = IndexShard("group", "uk", "toys", 0, 100)
+    write_shard(str(tmp_path), shard, shards[0].index, shards[0].ids, shards[0].groups)
+    loaded = load_shard(str(tmp_path), shard)
+    assert loaded.ids.tolist() == shards[0].ids.tolist() and loaded.index.ntotal == 100
+    again, _, _ = sharded_top_k(queries, None, lambda: iter([loaded]), 10, HNSW)
+    first, _, _ = sharded_top_k(queries, None, lambda: iter(shards[:1]), 10, HNSW)
+    assert (again == first).all()
 
 
 def stats(*groups):
@@ -76,6 +115,21 @@ def test_plan_picks_the_approximate_path_past_exact_max_rows():
     method = {(t.marketplace, t.scope): t.approximate for t in plan.tasks}
     assert method == {("uk", "group"): True, ("uk", "cross_language"): False,
                       ("fr", "group"): False, ("fr", "cross_language"): True}
+
+
+def test_every_block_of_a_universe_shares_its_indexes_each_built_once():
+    settings = replace(SETTINGS, index_shard_rows=60)
+    plan = plan_searches(stats(("uk", "toys", 150, 1), ("fr", "toys", 70, 3), ("fr", "games", 45, 4)),
+                         [["uk", "fr"]], settings, None)
+    uk_cross = [t for t in plan.tasks if (t.marketplace, t.scope) == ("uk", "cross_language")]
+    assert len(uk_cross) == 4 and len({t.shards for t in uk_cross}) == 1   # four blocks, one set of indexes
+    assert [(s.product_group, s.start, s.stop) for s in uk_cross[0].shards] == [
+        ("games", 0, 45), ("toys", 0, 60), ("toys", 60, 70)]               # by universe group, then rows
+    uk_group = {t.shards for t in plan.tasks if (t.marketplace, t.scope) == ("uk", "group")}
+    assert [(s.product_group, s.start, s.stop) for s in uk_group.pop()] == [("toys", 0, 60), ("toys", 60, 120),
+                                                                           ("toys", 120, 150)]
+    # uk group (3 shards), uk's queries into fr (3) and fr's into uk (3), each once, each its own file
+    assert len(plan.shards) == 9 and len({s.file_name for s in plan.shards}) == 9
 
 
 def test_incremental_plan_recomputes_only_changed_groups_and_their_partners():
@@ -164,6 +218,7 @@ def test_rerun_skips_unchanged_groups_and_the_approximate_path_reports_recall(sm
     summary = build_neighbours(spark, copy, approximate, run)
     assert summary["full_rewrite"] and summary["recall"]
     assert min(r["recall"] for r in summary["recall"]) > 0.9
+    assert not list((tmp_path / "wh" / "tables" / "neighbours" / "_staging").glob("index-*"))  # shards removed
     assert "recall@10 of the HNSW index" in capsys.readouterr().out
     exact = store.read_pandas("neighbours").set_index(["marketplace", "product_id", "scope", "rank"])
     approx = copy.read_pandas("neighbours").set_index(["marketplace", "product_id", "scope", "rank"])
