@@ -549,7 +549,7 @@ def evaluate_embeddings(spark, store, cfg, run) -> dict:
     embeddings_version = store.version("embeddings")
     embeddings, catalog = store.read("embeddings", version=embeddings_version), store.read("catalog")
     word_vectors = _model_word_vectors(store, model_version) if "w2v_mean" in settings.baselines else {}
-    results = {}
+    results, samples = {}, {}
     for name, task in settings.tasks.items():
         if task.column not in catalog.columns:
             log.info("evaluate: the catalog has no column %r; task %s skipped", task.column, name)
@@ -560,8 +560,8 @@ def evaluate_embeddings(spark, store, cfg, run) -> dict:
                      name, len(data), data["y"].nunique() if len(data) else 0)
             continue
         log.info("evaluate: %s on %d products", name, len(data))
-        results[name] = run_task(name, task, data, settings, word_vectors)
-    overlaps = importance_overlaps(embeddings, catalog, store.read("labels"),
+        results[name], samples[name] = run_task(name, task, data, settings, word_vectors), data
+    overlaps = importance_overlaps(samples, store.read("labels"),
                                    {n: t for n, t in settings.tasks.items() if n in results}, settings)
     universe = (embeddings.filter(F.col("status") == "ok")
                 .join(catalog.select("marketplace", "product_id", "title", "pair_key"), ["marketplace", "product_id"])

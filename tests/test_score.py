@@ -246,3 +246,24 @@ def test_similar_finds_the_brute_force_neighbours_in_both_scopes(small_pipeline,
     french = ok[ok.marketplace == "fr"]
     assert found["fr:embedding_aligned"] == brute_force(french, "embedding_aligned", product.embedding_aligned)
     assert "nearest 5 in fr/* (embedding_aligned, in the other language)" in capsys.readouterr().out
+
+
+@pytest.mark.spark
+def test_importance_overlap_uses_the_training_labels_of_the_sampled_products(small_pipeline):
+    from mrnet.evaluation.importance import importance_overlap
+    from mrnet.evaluation.report import _training_task_kind, importance_overlaps, task_sample
+
+    cfg, store, _ = small_pipeline
+    task = cfg.evaluate.tasks["plugs"]
+    data = task_sample(store.read("embeddings"), store.read("catalog"), task, cfg.evaluate.sample)
+    found = importance_overlaps({"plugs": data}, store.read("labels"), {"plugs": task}, cfg.evaluate)["plugs"]
+    labels = store.read_pandas("labels")
+    train = labels[labels.task == task.related_training_task]
+    train = train.assign(train_y=train.class_index.astype(float).fillna(train.value))
+    joined = data.merge(train[["marketplace", "product_id", "train_y"]], on=["marketplace", "product_id"])
+    expected = importance_overlap(np.stack(joined.vector.to_numpy()), joined.train_y.to_numpy(),
+                                  joined.y.astype(str).to_numpy(), _training_task_kind(joined.train_y), task.kind,
+                                  seed=cfg.evaluate.seed, n_estimators=cfg.evaluate.forest_trees)
+    assert found["training_task"] == "batteries" and len(joined) >= 100
+    for key in ("train_features", "downstream_features", "overlap"):
+        assert found[key] == expected[key]

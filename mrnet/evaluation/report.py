@@ -111,20 +111,23 @@ def _training_task_kind(values: pd.Series) -> str:
     return "binary" if distinct == 2 else "multiclass"
 
 
-def importance_overlaps(embeddings: DataFrame, catalog: DataFrame, labels: DataFrame,
+def importance_overlaps(samples: dict[str, pd.DataFrame], labels: DataFrame,
                         tasks: dict[str, EvalTaskConf], settings: EvaluateSettings) -> dict:
     """Paper 4.3: do the features that matter for a training task matter for a related one?
     ``{downstream task: importance_overlap result + training_task}`` for every task with a
-    ``related_training_task`` and enough products labelled for both."""
+    ``related_training_task`` and enough products labelled for both. ``samples``: each task's
+    :func:`task_sample`; only the training labels of those products leave the executors."""
     out = {}
     for name, task in tasks.items():
-        if not task.related_training_task:
+        data = samples.get(name)
+        if not task.related_training_task or data is None or not len(data):
             continue
-        train_task = labels.filter(F.col("task") == task.related_training_task).select(
+        keys = labels.sparkSession.createDataFrame(data[["marketplace", "product_id"]].astype(str))
+        train_task = labels.filter(F.col("task") == task.related_training_task).join(
+            F.broadcast(keys), ["marketplace", "product_id"]).select(
             "marketplace", "product_id",
             F.coalesce(F.col("class_index").cast("double"), F.col("value")).alias("train_y"))
-        data = task_sample(embeddings, catalog, task, settings.sample)
-        joined = data.merge(train_task.toPandas(), on=["marketplace", "product_id"]) if len(data) else data
+        joined = data.merge(train_task.toPandas(), on=["marketplace", "product_id"])
         if len(joined) < _MIN_OVERLAP_PRODUCTS:
             continue
         x = np.stack(joined["vector"].to_numpy())
