@@ -542,25 +542,27 @@ def evaluate_embeddings(spark, store, cfg, run) -> dict:
     from pyspark.sql import functions as F
 
     from mrnet.evaluation.table2 import table2_markdown
-    from mrnet.evaluation.report import importance_overlaps, run_task, table2_results, task_sample, write_report
+    from mrnet.evaluation.report import importance_overlaps, run_task, table2_results, task_samples, write_report
 
     model_version = published_model_version(store)
     settings = cfg.evaluate
     embeddings_version = store.version("embeddings")
     embeddings, catalog = store.read("embeddings", version=embeddings_version), store.read("catalog")
     word_vectors = _model_word_vectors(store, model_version) if "w2v_mean" in settings.baselines else {}
-    results, samples = {}, {}
     for name, task in settings.tasks.items():
         if task.column not in catalog.columns:
             log.info("evaluate: the catalog has no column %r; task %s skipped", task.column, name)
-            continue
-        data = task_sample(embeddings, catalog, task, settings.sample)
+    samples = task_samples(embeddings, catalog, {n: t for n, t in settings.tasks.items()
+                                                 if t.column in catalog.columns}, settings.sample)
+    results = {}
+    for name, data in samples.items():
+        task = settings.tasks[name]
         if data["y"].nunique() < 2 or len(data) < 5 * settings.folds:
             log.info("evaluate: task %s has %d labelled products / %d classes; skipped",
                      name, len(data), data["y"].nunique() if len(data) else 0)
             continue
         log.info("evaluate: %s on %d products", name, len(data))
-        results[name], samples[name] = run_task(name, task, data, settings, word_vectors), data
+        results[name] = run_task(name, task, data, settings, word_vectors)
     overlaps = importance_overlaps(samples, store.read("labels"),
                                    {n: t for n, t in settings.tasks.items() if n in results}, settings)
     universe = (embeddings.filter(F.col("status") == "ok")

@@ -267,3 +267,19 @@ def test_importance_overlap_uses_the_training_labels_of_the_sampled_products(sma
     assert found["training_task"] == "batteries" and len(joined) >= 100
     for key in ("train_features", "downstream_features", "overlap"):
         assert found[key] == expected[key]
+
+
+@pytest.mark.spark
+def test_samples_drawn_on_keys_equal_the_direct_draw_of_each_task(small_pipeline):
+    from mrnet.evaluation.report import task_sample, task_samples
+
+    cfg, store, _ = small_pipeline
+    embeddings, catalog = store.read("embeddings"), store.read("catalog")
+    tasks = {n: cfg.evaluate.tasks[n] for n in ("plugs", "browse_category")}    # across groups, within one
+    for name, sample in task_samples(embeddings, catalog, tasks, 700).items():
+        direct = task_sample(embeddings, catalog, tasks[name], 700)
+        assert len(sample) == len(direct) >= 290        # browse_category: every labelled toy in uk
+        key = ["marketplace", "product_id"]
+        assert sample[key].values.tolist() == direct[key].values.tolist()   # same products, same order
+        np.testing.assert_array_equal(np.stack(sample.vector.to_numpy()), np.stack(direct.vector.to_numpy()))
+        assert (sample.y.to_numpy() == direct.y.to_numpy()).all() and (sample.title == direct.title).all()

@@ -28,7 +28,7 @@ from mrnet.evaluation.neighbours import neighbour_markdown
 from mrnet.evaluation.unseen import unseen_population_split
 from mrnet.modelstore import to_jsonable
 
-__all__ = ["task_sample", "run_task", "table2_results", "importance_overlaps", "write_report"]
+__all__ = ["task_sample", "task_samples", "run_task", "table2_results", "importance_overlaps", "write_report"]
 
 log = logging.getLogger("mrnet")
 
@@ -38,6 +38,63 @@ _CROSS_CELL_CHARS = 80
 
 
 # ----------------------------------------------------------------------------- samples and runs
+
+
+def task_samples(embeddings: DataFrame, catalog: DataFrame, tasks: dict[str, EvalTaskConf],
+                 sample: int) -> dict[str, pd.DataFrame]:
+    """{task: :func:`task_sample`} with the vectors of every task's products read in one pass:
+    each task's sample is drawn on keys alone (no vectors cross a sort), then one join brings
+    the vectors of all the samples' products. A task whose products turn out to lack a vector
+    more often than the draw allowed for is drawn again the direct way."""
+    drawn = {name: _sample_keys(embeddings, catalog, task, _with_slack(sample)) for name, task in tasks.items()}
+    wanted = pd.concat([keys[["marketplace", "product_id"]] for keys in drawn.values()]).drop_duplicates()
+    vectors = _vectors_of(embeddings, wanted)
+    samples = {}
+    for name, keys in drawn.items():
+        rows = keys.merge(vectors, on=["marketplace", "product_id"], how="left")
+        rows["vector"] = rows["embedding_pg" if tasks[name].scope == "group" else "embedding"]
+        rows = rows[rows["vector"].notna()].head(sample)
+        if len(rows) < sample and len(keys) == _with_slack(sample):
+            rows = task_sample(embeddings, catalog, tasks[name], sample)
+        samples[name] = rows[SAMPLE_COLUMNS].reset_index(drop=True)
+    return samples
+
+
+SAMPLE_COLUMNS = ["marketplace", "product_group", "product_id", "vector", "embedding", "embedding_pg", "title", "y"]
+
+
+def _with_slack(sample: int) -> int:
+    return sample + sample // 10 + 10
+
+
+def _sample_keys(embeddings: DataFrame, catalog: DataFrame, task: EvalTaskConf, limit: int) -> pd.DataFrame:
+    """The first ``limit`` labelled ok products of the task in stable-hash order: keys, title, y."""
+    rows = (embeddings.filter(F.col("status") == "ok").select("marketplace", "product_group", "product_id")
+            .join(catalog.select("marketplace", "product_id", "title", F.col(task.column).alias("y")),
+                  ["marketplace", "product_id"])
+            .filter(F.col("y").isNotNull()))
+    rows = _task_scope(rows, task)
+    ordered = rows.withColumn("_h", F.crc32(F.concat_ws("|", "marketplace", "product_id")))
+    keys = ordered.orderBy("_h").limit(limit).toPandas()
+    return keys.sort_values(["_h", "marketplace", "product_id"], kind="stable").drop(columns="_h")
+
+
+def _vectors_of(embeddings: DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
+    """Both MRNet vectors of the ok rows of these (marketplace, product_id) keys."""
+    if keys.empty:
+        return pd.DataFrame(columns=["marketplace", "product_id", "embedding", "embedding_pg"])
+    wanted = embeddings.sparkSession.createDataFrame(keys.astype(str))
+    return (embeddings.filter(F.col("status") == "ok")
+            .select("marketplace", "product_id", "embedding", "embedding_pg")
+            .join(F.broadcast(wanted), ["marketplace", "product_id"]).toPandas())
+
+
+def _task_scope(rows: DataFrame, task: EvalTaskConf) -> DataFrame:
+    if task.scope == "group":
+        rows = rows.filter(F.col("product_group") == task.group)
+    if task.marketplace:
+        rows = rows.filter(F.col("marketplace") == task.marketplace)
+    return rows
 
 
 def task_sample(embeddings: DataFrame, catalog: DataFrame, task: EvalTaskConf, sample: int) -> pd.DataFrame:
@@ -51,11 +108,7 @@ def task_sample(embeddings: DataFrame, catalog: DataFrame, task: EvalTaskConf, s
             .join(catalog.select("marketplace", "product_id", "title", F.col(task.column).alias("y")),
                   ["marketplace", "product_id"])
             .filter(F.col("y").isNotNull() & F.col("vector").isNotNull()))
-    if task.scope == "group":
-        rows = rows.filter(F.col("product_group") == task.group)
-    if task.marketplace:
-        rows = rows.filter(F.col("marketplace") == task.marketplace)
-    ordered = rows.withColumn("_h", F.crc32(F.concat_ws("|", "marketplace", "product_id")))
+    ordered = _task_scope(rows, task).withColumn("_h", F.crc32(F.concat_ws("|", "marketplace", "product_id")))
     return ordered.orderBy("_h").limit(sample).drop("_h").toPandas()   # a bounded sample
 
 
