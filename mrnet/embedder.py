@@ -9,6 +9,7 @@ import threading
 import numpy as np
 import torch
 
+from mrnet.devices import score_batch_size
 from mrnet.model import encode_numpy
 from mrnet.modelstore import (agnostic_model, aligner_for, has_artifact, load_group_model,
                               load_stable_maps, load_word_vectors, read_manifest)
@@ -20,22 +21,27 @@ _BUNDLES: dict[tuple[str, str], "ModelBundle"] = {}
 _LOCK = threading.Lock()
 
 
-def bundle_for(root: str, model_version: str, stable: bool = True) -> "ModelBundle":
-    """The worker's one bundle for this model version (built on first use)."""
-    key = (root, model_version, stable)
+def bundle_for(root: str, model_version: str, stable: bool = True, device: str = "cpu",
+               amp: bool = False) -> "ModelBundle":
+    """The worker's one bundle for this model version on this device (built on first use)."""
+    key = (root, model_version, stable, device, amp)
     with _LOCK:
         if key not in _BUNDLES:
-            _BUNDLES[key] = ModelBundle(Paths(root), model_version, stable)
+            _BUNDLES[key] = ModelBundle(Paths(root), model_version, stable, device, amp)
         return _BUNDLES[key]
 
 
 class ModelBundle:
     """The models of one version, each loaded on first use and then kept. ``stable``: the
     vectors :func:`embed_rows` makes are taken into the previous version's space by the
-    version's stable maps, where it has them (``score.stable_space``)."""
+    version's stable maps, where it has them (``score.stable_space``). ``device``: where the
+    group BiLSTMs run (the autoencoders are small and stay on the CPU); ``amp``: float16
+    autocast there, on a CUDA device only."""
 
-    def __init__(self, paths: Paths, model_version: str, stable: bool = True):
+    def __init__(self, paths: Paths, model_version: str, stable: bool = True, device: str = "cpu",
+                 amp: bool = False):
         self.paths, self.model_version, self.stable = paths, model_version, stable
+        self.device, self.amp = device, amp
         self._groups: dict = {}
         self._vectors: dict = {}
         self._agnostic: dict = {}
@@ -64,7 +70,7 @@ class ModelBundle:
         if path not in self._vectors:
             self._vectors[path] = load_word_vectors(path)
         model, _ = load_group_model(folder, self._vectors[path])
-        return model, self._vectors[path]
+        return model.to(self.device), self._vectors[path]
 
     def agnostic(self, marketplace: str):
         """(sparse autoencoder, {group: block index}) of a marketplace, or None."""
@@ -96,7 +102,8 @@ def embed_group(bundle: ModelBundle, marketplace: str, group: str, token_lists) 
     known = [k for k, i in enumerate(ids) if len(i)]
     if known:
         with torch.inference_mode():
-            out[known] = encode_numpy(model, [ids[k] for k in known])
+            out[known] = encode_numpy(model, [ids[k] for k in known], batch_size=score_batch_size(bundle.device),
+                                      amp=bundle.amp)
     return out, status
 
 

@@ -17,6 +17,8 @@ padding, D = word-vector size, H = ``hidden`` units per LSTM direction)::
 
 from __future__ import annotations
 
+import contextlib
+
 import keyword
 import re
 from dataclasses import dataclass
@@ -264,12 +266,23 @@ def pad_batch(seqs: Sequence[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.from_numpy(out), torch.from_numpy(lengths)
 
 
-def encode_numpy(model: MRNet, seqs: Sequence[np.ndarray], batch_size: int = 1024) -> np.ndarray:
+def autocast(device: torch.device, amp: bool):
+    """float16 autocast on a CUDA device when ``amp``; a no-op context otherwise (on a CPU the
+    vectors are always float32)."""
+    if amp and device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.float16)
+    return contextlib.nullcontext()
+
+
+def encode_numpy(model: MRNet, seqs: Sequence[np.ndarray], batch_size: int = 1024,
+                 amp: bool = False) -> np.ndarray:
     """Embed many titles: returns float32 (N, 2H) in the order of ``seqs``.
 
-    Runs in eval mode under ``torch.no_grad`` (the model's training flag is restored after);
-    titles are sorted by length internally so that batches carry little padding.
+    Runs in eval mode under ``torch.no_grad`` (the model's training flag is restored after), on
+    the model's device (``amp``: float16 autocast there if it is a GPU); titles are sorted by
+    length internally so that batches carry little padding.
     """
+
     n = len(seqs)
     out = np.zeros((n, model.embedding_dim), dtype=np.float32)
     if n == 0:
@@ -279,7 +292,7 @@ def encode_numpy(model: MRNet, seqs: Sequence[np.ndarray], batch_size: int = 102
     was_training = model.training
     model.eval()
     try:
-        with torch.no_grad():
+        with torch.no_grad(), autocast(model.device, amp):
             for start in range(0, n, int(batch_size)):
                 idx = order[start : start + int(batch_size)]
                 tokens, lens = pad_batch([seqs[i] for i in idx])

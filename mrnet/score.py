@@ -17,6 +17,7 @@ import pyarrow as pa
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
+from mrnet.devices import map_in_arrow, task_device
 from mrnet.embedder import bundle_for, embed_rows
 from mrnet.schemas import EMBEDDINGS, EMBEDDINGS_PARTITIONS, STAGED_FILE
 from mrnet.storage import make_file_writer_fn
@@ -30,9 +31,11 @@ def title_hash_column(title="title"):
     return F.substring(F.sha2(F.coalesce(F.col(title), F.lit("")), 256), 1, 16)
 
 
-def make_score_fn(root: str, model_version: str, scored_at: datetime, stable: bool = True) -> Callable:
+def make_score_fn(root: str, model_version: str, scored_at: datetime, stable: bool = True,
+                  amp: bool = False) -> Callable:
     """Runs on the driver; returns the mapInArrow function that scores on the executors
-    (``stable``: in the stable space, where the version has maps)."""
+    (``stable``: in the stable space, where the version has maps), on the GPU Spark gave the
+    task if any (``amp``: under float16 autocast there)."""
 
     def score_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         import torch
@@ -40,7 +43,7 @@ def make_score_fn(root: str, model_version: str, scored_at: datetime, stable: bo
         from mrnet.text import tokenize_many
 
         torch.set_num_threads(1)   # one thread per Spark task: two tasks of two threads each on two cores collapse throughput
-        bundle = bundle_for(root, model_version, stable)
+        bundle = bundle_for(root, model_version, stable, task_device(), amp)
         for batch in batches:
             yield _score_batch(bundle, batch, tokenize_many, model_version, scored_at)
 
@@ -75,16 +78,18 @@ def score_catalog(catalog: DataFrame, root: str, model_version: str, scored_at: 
     return _input_rows(catalog).mapInArrow(make_score_fn(root, model_version, scored_at, stable), EMBEDDINGS)
 
 
-def score_files(catalog: DataFrame, uri: str, root: str, model_version: str,
-                scored_at: datetime, stable: bool = True) -> DataFrame:
+def score_files(catalog: DataFrame, uri: str, root: str, model_version: str, scored_at: datetime,
+                stable: bool = True, amp: bool = False, profile=None) -> DataFrame:
     """Every catalog row scored and written by the executors straight into the table folder
-    (pyarrow Parquet); returns the small DataFrame of written files for the commit."""
-    writer = make_file_writer_fn(uri, EMBEDDINGS_PARTITIONS, make_score_fn(root, model_version, scored_at, stable))
-    return _input_rows(catalog).mapInArrow(writer, STAGED_FILE)
+    (pyarrow Parquet); returns the small DataFrame of written files for the commit.
+    ``profile``: the stage's ResourceProfile (one GPU per task), or None."""
+    writer = make_file_writer_fn(uri, EMBEDDINGS_PARTITIONS, make_score_fn(root, model_version, scored_at,
+                                                                           stable, amp))
+    return map_in_arrow(_input_rows(catalog), writer, STAGED_FILE, profile)
 
 
-def incremental_files(catalog: DataFrame, existing: DataFrame, uri: str, root: str,
-                      model_version: str, scored_at: datetime, stable: bool = True) -> DataFrame:
+def incremental_files(catalog: DataFrame, existing: DataFrame, uri: str, root: str, model_version: str,
+                      scored_at: datetime, stable: bool = True, amp: bool = False, profile=None) -> DataFrame:
     """Files of the new rows of every (marketplace, group) partition that changed since the last run.
 
     A row changes when its product is new, its title hash differs or it was scored by another
@@ -104,7 +109,7 @@ def incremental_files(catalog: DataFrame, existing: DataFrame, uri: str, root: s
     flagged = joined.withColumn("_partition_changed", F.max("_changed").over(window)).filter(
         F.col("_partition_changed") & F.col("title").isNotNull())
     rescored = score_files(flagged.filter("_changed").select(*INPUT_COLUMNS[:4]), uri, root,
-                           model_version, scored_at, stable)
+                           model_version, scored_at, stable, amp, profile)
     kept = existing.join(flagged.filter(~F.col("_changed")).select(*keys), keys, "left_semi")
     carried = kept.select(*EMBEDDINGS.fieldNames()).mapInArrow(make_file_writer_fn(uri, EMBEDDINGS_PARTITIONS),
                                                STAGED_FILE)

@@ -345,6 +345,7 @@ def score_embeddings(spark, store, cfg, run) -> dict:
     """Every catalog row → one row of the embeddings table (full or incremental)."""
     from datetime import datetime, timezone
 
+    from mrnet.devices import gpu_task_profile
     from mrnet.schemas import EMBEDDINGS, EMBEDDINGS_PARTITIONS
     from mrnet.score import incremental_files, score_files
 
@@ -356,17 +357,19 @@ def score_embeddings(spark, store, cfg, run) -> dict:
     metadata = {**run.metadata(), "mrnet.model_version": model_version}
     root = store.paths.root
     maps = _fit_stable_maps(store, cfg, model_version, catalog) if stable else None
+    amp, profile = cfg.score.amp, gpu_task_profile(spark)
     if incremental and store.exists("embeddings"):
         read_version = store.version("embeddings")
         existing = store.read("embeddings", version=read_version)
         version = store.write_with_executors(
             "embeddings", lambda uri: incremental_files(catalog, existing, uri, root, model_version,
-                                                        scored_at, stable),
+                                                        scored_at, stable, amp, profile),
             EMBEDDINGS, mode="overwrite_partitions", partition_by=EMBEDDINGS_PARTITIONS,
             metadata=metadata, expected_version=read_version)
     else:
         version = store.write_with_executors(
-            "embeddings", lambda uri: score_files(catalog, uri, root, model_version, scored_at, stable),
+            "embeddings", lambda uri: score_files(catalog, uri, root, model_version, scored_at, stable,
+                                                  amp, profile),
             EMBEDDINGS, mode="overwrite", partition_by=EMBEDDINGS_PARTITIONS, metadata=metadata)
     statuses = {r["status"]: r["count"] for r in
                 store.read("embeddings", version=version).groupBy("status").count().collect()}

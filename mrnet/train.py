@@ -20,6 +20,7 @@ from typing import Iterator
 import pandas as pd
 
 from mrnet.configuration.schema import TrainSettings
+from mrnet.devices import gpu_task_profile, task_device
 from mrnet.groupdata import build_group_data
 from mrnet.modelstore import has_artifact, read_manifest, save_group_model
 from mrnet.paths import Paths
@@ -158,7 +159,7 @@ def make_train_fn(jobs: dict[tuple[str, str], GroupJob]):
 
 
 def _run_guarded(job: GroupJob) -> dict:
-    device = _task_device()
+    device = task_device()
     started = time.time()
     row = {"marketplace": job.marketplace, "product_group": job.product_group, "device": device}
     try:
@@ -173,32 +174,9 @@ def _run_guarded(job: GroupJob) -> dict:
                 "error": f"{detail}\n{traceback.format_exc(limit=5)}"}
 
 
-def _task_device() -> str:
-    """The GPU Spark gave this task, if any; otherwise the CPU."""
-    import torch
-
-    from pyspark import TaskContext
-
-    context = TaskContext.get()
-    gpus = context.resources().get("gpu") if context is not None else None
-    if gpus is not None and gpus.addresses and torch.cuda.is_available():
-        return f"cuda:{gpus.addresses[0]}"
-    return "cpu"
-
-
 def gpu_profile(spark, settings: TrainSettings):
-    """A ResourceProfile asking one GPU per training task, where executors have GPUs; else None.
-
-    Decided from the cluster's own ``spark.executor.resource.gpu.amount``, so the same conf and
-    code train on GPUs where there are some and on CPUs where there are none.
-    """
-    amount = spark.conf.get("spark.executor.resource.gpu.amount", "0") or "0"
-    if float(amount) <= 0:
-        return None
-    from pyspark.resource import ResourceProfileBuilder, TaskResourceRequests
-
-    requests = TaskResourceRequests().cpus(settings.cpus_per_task).resource("gpu", 1)
-    return ResourceProfileBuilder().require(requests).build
+    """A ResourceProfile asking one GPU per training task, where executors have GPUs; else None."""
+    return gpu_task_profile(spark, settings.cpus_per_task)
 
 
 def model_version_for(settings: TrainSettings, versions: dict, checksums: dict) -> str:

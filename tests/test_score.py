@@ -283,3 +283,34 @@ def test_samples_drawn_on_keys_equal_the_direct_draw_of_each_task(small_pipeline
         assert sample[key].values.tolist() == direct[key].values.tolist()   # same products, same order
         np.testing.assert_array_equal(np.stack(sample.vector.to_numpy()), np.stack(direct.vector.to_numpy()))
         assert (sample.y.to_numpy() == direct.y.to_numpy()).all() and (sample.title == direct.title).all()
+
+
+def test_the_gpu_scoring_path_on_a_cpu_is_the_float32_path(small_pipeline):
+    """The device and AMP switches of scoring (no GPU here): a bundle built for the task's
+    device keeps its BiLSTMs there, AMP is a no-op off CUDA, and CUDA gets float16 autocast and
+    large batches."""
+    import pyarrow as pa
+    import torch
+
+    from mrnet import devices
+    from mrnet.embedder import ModelBundle, embed_rows
+    from mrnet.model import autocast
+    from mrnet.paths import Paths
+    from mrnet.text import tokenize_many
+
+    _, store, _ = small_pipeline
+    catalog = store.read_pandas("catalog", columns=["marketplace", "product_group", "title"]).head(400)
+    tokens = tokenize_many(pa.array(catalog.title))
+    version = published_model_version(store)
+    plain = ModelBundle(Paths(store.paths.root), version)
+    amp = ModelBundle(Paths(store.paths.root), version, device=devices.task_device(), amp=True)
+    _, want = embed_rows(plain, catalog.marketplace.to_numpy(object), catalog.product_group.to_numpy(object), tokens)
+    _, got = embed_rows(amp, catalog.marketplace.to_numpy(object), catalog.product_group.to_numpy(object), tokens)
+    for column, matrix in want.items():
+        np.testing.assert_array_equal(got[column], matrix)
+    model, _ = amp.group_model("uk", "toys")
+    assert str(model.device) == "cpu" and amp.device == "cpu"
+    assert isinstance(autocast(torch.device("cuda:0"), True), torch.autocast)
+    assert not isinstance(autocast(torch.device("cuda:0"), False), torch.autocast)
+    assert not isinstance(autocast(torch.device("cpu"), True), torch.autocast)
+    assert devices.score_batch_size("cuda:1") > devices.score_batch_size("cpu") == 1024

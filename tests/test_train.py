@@ -159,7 +159,7 @@ def test_a_task_trains_on_the_gpu_spark_gave_it(monkeypatch):
     import pyspark
     import torch
 
-    from mrnet.train import _task_device
+    from mrnet.devices import task_device as _task_device
 
     given = SimpleNamespace(resources=lambda: {"gpu": SimpleNamespace(addresses=["3"])})
     monkeypatch.setattr(pyspark.TaskContext, "get", staticmethod(lambda: given))

@@ -401,6 +401,8 @@ class ScoreSettings(Checked):
     stable_space: bool = setting(True, "write a new model version's vectors in the space of the table "
                                        "it replaces (orthogonal maps fitted when it first scores)")
     stable_sample: int = setting(3000, "products per group the stable maps are fitted on", "positive")
+    amp: bool = setting(False, "on a GPU executor, run the BiLSTMs under float16 autocast (no effect "
+                               "on a CPU; check the vectors against float32 before turning it on)")
 
 
 @dataclass
