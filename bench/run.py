@@ -49,12 +49,17 @@ def main() -> None:
                         help="the whole nightly chain on N rows, per stage, + its incremental night")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="--scale: a conf override, as for jobs/nightly.py (repeatable)")
+    parser.add_argument("--resume", default=None, metavar="STAGE",
+                        help="--scale with --workdir: rerun from this stage on that workdir's warehouse, "
+                             "keeping the earlier stages' figures")
     args = parser.parse_args()
     if args.scale:
         from scale import main_scale
 
         workdir = Path(args.workdir or tempfile.mkdtemp(prefix="mrnet-scale-"))
-        main_scale(args.scale, workdir, ROOT / "bench" / "results", machine(), args.set)
+        if args.resume and not args.workdir:
+            parser.error("--resume needs the --workdir of the run it resumes")
+        main_scale(args.scale, workdir, ROOT / "bench" / "results", machine(), args.set, args.resume)
         if not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
         return

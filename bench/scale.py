@@ -8,7 +8,9 @@ and the bytes the stage added under the warehouse. Then the incremental night: 1
 changed, ingest + score + neighbours again with the same model (training has its own
 schedule: a changed catalog retrains only when its inputs do), and what scoring rescored.
 Results: bench/results/scale_<N>.json; every scale_*.json so far is plotted in
-bench/results/scale.png.
+bench/results/scale.png. Each stage's figures are also kept in the workdir as it finishes
+(``stages.json``), so ``--resume STAGE`` reruns the chain from that stage on the same warehouse
+(after a fix, or a run cut off) and takes the earlier stages' figures from there.
 """
 from __future__ import annotations
 
@@ -88,11 +90,16 @@ def _write_source(spark, cfg, path: Path, changed_from: Path | None = None) -> N
     raw.write.mode("overwrite").parquet(str(path))
 
 
-def _run_stages(spark, store, cfg, names, memory: PeakMemory, warehouse: Path) -> dict:
+def _run_stages(spark, store, cfg, names, memory: PeakMemory, warehouse: Path,
+                progress: Path | None = None) -> dict:
+    """Each stage alone (forced), with its figures; ``progress``: a JSON file of the figures so
+    far, read first (its stages are not rerun) and written after every stage."""
     from mrnet.nightly import run_chain
 
-    figures = {}
+    figures = json.loads(progress.read_text()) if progress is not None and progress.exists() else {}
     for name in names:
+        if name in figures:
+            continue
         before = _bytes_under(warehouse)
         memory.window()
         started = time.time()
@@ -102,7 +109,25 @@ def _run_stages(spark, store, cfg, names, memory: PeakMemory, warehouse: Path) -
                          "peak_rss_mb": memory.window(),
                          "bytes_added": _bytes_under(warehouse) - before}
         print(f"[scale] {name}: {json.dumps(figures[name])}", flush=True)
+        if progress is not None:
+            progress.write_text(json.dumps(figures, indent=1))
     return figures
+
+
+def _progress(workdir: Path, stages: list[str], resume: str | None) -> Path:
+    """The workdir's figures file, holding only the stages before ``resume`` (None: a new run)."""
+    path = workdir / "stages.json"
+    kept = {}
+    if resume is not None:
+        if resume not in stages:
+            raise SystemExit(f"--resume {resume!r}: not a stage of the chain ({', '.join(stages)})")
+        done = json.loads(path.read_text()) if path.exists() else {}
+        kept = {name: done[name] for name in stages[:stages.index(resume)] if name in done}
+        missing = [name for name in stages[:stages.index(resume)] if name not in kept]
+        if missing:
+            raise SystemExit(f"--resume {resume!r}: {path} has no figures for {missing}; run them first")
+    path.write_text(json.dumps(kept, indent=1))
+    return path
 
 
 def _rates(figures: dict, rows: int, cores: int) -> None:
@@ -134,7 +159,7 @@ def _rescored(store) -> int:
     return table.filter(F.col("scored_at") == latest).count()
 
 
-def run_scale(rows: int, workdir: Path, overrides: list[str] = ()) -> dict:
+def run_scale(rows: int, workdir: Path, overrides: list[str] = (), resume: str | None = None) -> dict:
     from dataclasses import replace
 
     from mrnet.configuration import PipelineConfig, load_config
@@ -149,7 +174,8 @@ def run_scale(rows: int, workdir: Path, overrides: list[str] = ()) -> dict:
     spark = build_spark_session(cfg.spark, app_name=f"mrnet-scale-{rows}")
     cores = spark.sparkContext.defaultParallelism
     started = time.time()
-    _write_source(spark, cfg, source)
+    if resume is None or not source.exists():
+        _write_source(spark, cfg, source)
     generate_seconds = round(time.time() - started, 1)
     cfg.catalog = replace(cfg.catalog, format="parquet", path=str(source))
     store = TableStore(spark, cfg.storage)
@@ -157,7 +183,7 @@ def run_scale(rows: int, workdir: Path, overrides: list[str] = ()) -> dict:
     memory.start()
     try:
         stages = [name for name, _, _ in CHAIN if name != "vacuum"]
-        full = _run_stages(spark, store, cfg, stages, memory, warehouse)
+        full = _run_stages(spark, store, cfg, stages, memory, warehouse, _progress(workdir, stages, resume))
         _write_source(spark, cfg, changed, changed_from=source)
         cfg.catalog = replace(cfg.catalog, path=str(changed))
         cfg.score.incremental = True
@@ -168,7 +194,7 @@ def run_scale(rows: int, workdir: Path, overrides: list[str] = ()) -> dict:
     _rates(full, rows, cores)
     _rates(incremental, rows, cores)
     total = sum(s["seconds"] for s in full.values())
-    return {"rows": rows, "cores": cores, "generate_seconds": generate_seconds,
+    return {"rows": rows, "cores": cores, "generate_seconds": generate_seconds, "resumed_from": resume,
             "stages": full, "total_seconds": round(total, 1),
             "incremental": {"stages": incremental, "changed_titles_share": 1 / CHANGED_SHARE,
                             "rescored_rows": rescored,
@@ -225,9 +251,10 @@ def scale_markdown(results: dict) -> str:
     return "\n".join(lines)
 
 
-def main_scale(rows: int, workdir: Path, results_dir: Path, machine: dict, overrides: list[str]) -> None:
+def main_scale(rows: int, workdir: Path, results_dir: Path, machine: dict, overrides: list[str],
+               resume: str | None = None) -> None:
     results = {"machine": machine, "started": time.strftime("%Y-%m-%dT%H:%M:%S"), "overrides": overrides,
-               **run_scale(rows, workdir, overrides)}
+               **run_scale(rows, workdir, overrides, resume)}
     results_dir.mkdir(parents=True, exist_ok=True)
     out = results_dir / f"scale_{rows}{'_overridden' if overrides else ''}.json"
     out.write_text(json.dumps(results, indent=2))

@@ -72,3 +72,22 @@ def test_scale_extrapolation_divides_row_stages_by_their_per_core_rate():
     first = memory.window()
     memory.done.set()
     assert first["driver"] > 200 and memory.window()["driver"] < first["driver"]
+
+
+def test_a_resumed_scale_run_keeps_the_figures_of_the_stages_before_it(tmp_path):
+    import json
+
+    from scale import _progress
+
+    stages = ["ingest", "corpus", "train", "score"]
+    (tmp_path / "stages.json").write_text(json.dumps({"ingest": {"seconds": 1}, "corpus": {"seconds": 2},
+                                                      "train": {"seconds": 3}}))
+    _progress(tmp_path, stages, "train")
+    assert json.loads((tmp_path / "stages.json").read_text()) == {"ingest": {"seconds": 1},
+                                                                  "corpus": {"seconds": 2}}   # train reruns
+    with pytest.raises(SystemExit, match="no figures for"):
+        _progress(tmp_path, stages, "score")                  # train's figures are gone: rerun it first
+    with pytest.raises(SystemExit, match="not a stage"):
+        _progress(tmp_path, stages, "scoring")
+    _progress(tmp_path, stages, None)
+    assert json.loads((tmp_path / "stages.json").read_text()) == {}               # a new run starts afresh
