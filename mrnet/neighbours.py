@@ -61,20 +61,23 @@ class SearchTask:
 
 @dataclass(frozen=True)
 class IndexShard:
-    """One HNSW index: rows [start, stop) of one universe group, in :func:`read_vectors` order."""
+    """One HNSW index of a universe marketplace's ``segments``: (group, start, stop), rows
+    [start, stop) of that group in :func:`read_vectors` order, concatenated."""
 
     scope: str
     marketplace: str
-    product_group: str
-    start: int
-    stop: int
+    segments: tuple[tuple[str, int, int], ...]
+
+    @property
+    def rows(self) -> int:
+        return sum(stop - start for _, start, stop in self.segments)
 
     @property
     def file_name(self) -> str:
         """A name safe on every filesystem, distinct per shard."""
         import hashlib
 
-        key = "\x1f".join(map(str, (self.scope, self.marketplace, self.product_group, self.start, self.stop)))
+        key = "\x1f".join(map(str, (self.scope, self.marketplace, *self.segments)))
         return hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]
 
 
@@ -220,18 +223,29 @@ def make_index_fn(shards: list[IndexShard], uri: str, version: int, settings: Se
         for batch in batches:
             for index in batch.column("task").to_pylist():
                 shard, started = shards[index], time.perf_counter()
-                ids, groups, vectors = read_vectors(uri, version, shard.marketplace, shard.product_group,
-                                                    COLUMN_OF_SCOPE[shard.scope])
-                rows = slice(shard.start, shard.stop)
-                write_shard(folder, shard, hnsw_index(vectors[rows], settings), ids[rows], groups[rows])
+                ids, groups, vectors = _segments(uri, version, shard)
+                if len(ids):
+                    write_shard(folder, shard, hnsw_index(vectors, settings), ids, groups)
                 yield pa.RecordBatch.from_pydict({
-                    "task": pa.array([index], pa.int32()), "rows": pa.array([len(ids[rows])], pa.int64()),
+                    "task": pa.array([index], pa.int32()), "rows": pa.array([len(ids)], pa.int64()),
                     "seconds": pa.array([time.perf_counter() - started], pa.float64())})
 
     return build_batches
 
 
 INDEX_BUILT = "task int, rows long, seconds double"
+
+
+def _segments(uri: str, version: int, shard: IndexShard):
+    """(ids, groups, vectors) of a shard's rows, one group read at a time."""
+    parts = []
+    for group, start, stop in shard.segments:
+        ids, groups, vectors = read_vectors(uri, version, shard.marketplace, group, COLUMN_OF_SCOPE[shard.scope])
+        if len(ids[start:stop]):
+            parts.append((ids[start:stop], groups[start:stop], vectors[start:stop]))
+    if not parts:
+        return np.empty(0, object), np.empty(0, object), np.empty((0, 0), np.float32)
+    return tuple(np.concatenate(column) for column in zip(*parts))
 
 
 def write_shard(folder: str, shard: IndexShard, index, ids: np.ndarray, groups: np.ndarray) -> None:
@@ -284,7 +298,7 @@ def _search(task: SearchTask, uri: str, version: int, settings: SearchSettings, 
             return (load_shard(index_folder, shard) for shard in task.shards)
 
         query_ids = ids[positions] if task.scope == SCOPE_GROUP else None
-        universe_rows = sum(s.stop - s.start for s in task.shards) - (task.scope == SCOPE_GROUP)
+        universe_rows = sum(s.rows for s in task.shards) - (task.scope == SCOPE_GROUP)
         k = min(settings.k, universe_rows)
         if k < 1:
             return None
@@ -442,14 +456,30 @@ def plan_searches(stats: list[dict], pairs: list[list[str]], settings, existing:
 def _blocks(row: dict, scope: str, universe_marketplace: str, universe_group: str | None,
             universe_groups: list[tuple[str, int]], fingerprint: str, settings) -> list[SearchTask]:
     """The query blocks of one group in one scope; past ``exact_max_rows`` candidates each
-    block names the shards (of ``index_shard_rows`` rows of a universe group) it searches."""
+    block names the shards (``index_shard_rows`` rows of the universe each) it searches."""
     shards = ()
     if sum(count for _, count in universe_groups) > settings.exact_max_rows:
-        shards = tuple(IndexShard(scope, universe_marketplace, group, start, min(start + settings.index_shard_rows, count))
-                       for group, count in universe_groups for start in range(0, count, settings.index_shard_rows))
+        shards = tuple(IndexShard(scope, universe_marketplace, segments)
+                       for segments in _shard_segments(universe_groups, settings.index_shard_rows))
     return [SearchTask(row["marketplace"], row["product_group"], scope, start, start + settings.block_rows,
                        universe_marketplace, universe_group, fingerprint, shards)
             for start in range(0, row["rows"], settings.block_rows)]
+
+
+def _shard_segments(groups: list[tuple[str, int]], shard_rows: int) -> list[tuple]:
+    """The universe's groups, in order, cut into shards of ``shard_rows`` rows (the last one
+    shorter): a shard holds several small groups, a large group spans several shards."""
+    shards, current, room = [], [], shard_rows
+    for group, count in groups:
+        start = 0
+        while start < count:
+            take = min(room, count - start)
+            current.append((group, start, start + take))
+            start, room = start + take, room - take
+            if room == 0:
+                shards.append(tuple(current))
+                current, room = [], shard_rows
+    return shards + ([tuple(current)] if current else [])
 
 
 def search_settings(settings) -> SearchSettings:

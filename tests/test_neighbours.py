@@ -82,7 +82,7 @@ def test_a_shard_smaller_than_k_is_merged_with_the_others_and_a_saved_shard_load
     assert np.isfinite(distances).all()
     assert np.mean([len({f"p{i}" for i in b} & set(a)) / 10 for a, b in zip(ids, exact)]) > 0.95
 
-    shard = IndexShard("group", "uk", "toys", 0, 100)
+    shard = IndexShard("group", "uk", (("toys", 0, 100),))
     write_shard(str(tmp_path), shard, shards[0].index, shards[0].ids, shards[0].groups)
     loaded = load_shard(str(tmp_path), shard)
     assert loaded.ids.tolist() == shards[0].ids.tolist() and loaded.index.ntotal == 100
@@ -123,13 +123,13 @@ def test_every_block_of_a_universe_shares_its_indexes_each_built_once():
                          [["uk", "fr"]], settings, None)
     uk_cross = [t for t in plan.tasks if (t.marketplace, t.scope) == ("uk", "cross_language")]
     assert len(uk_cross) == 4 and len({t.shards for t in uk_cross}) == 1   # four blocks, one set of indexes
-    assert [(s.product_group, s.start, s.stop) for s in uk_cross[0].shards] == [
-        ("games", 0, 45), ("toys", 0, 60), ("toys", 60, 70)]               # by universe group, then rows
+    assert [s.segments for s in uk_cross[0].shards] == [                   # fr's 115 products in 60-row shards
+        (("games", 0, 45), ("toys", 0, 15)), (("toys", 15, 70),)]
     uk_group = {t.shards for t in plan.tasks if (t.marketplace, t.scope) == ("uk", "group")}
-    assert [(s.product_group, s.start, s.stop) for s in uk_group.pop()] == [("toys", 0, 60), ("toys", 60, 120),
-                                                                           ("toys", 120, 150)]
-    # uk group (3 shards), uk's queries into fr (3) and fr's into uk (3), each once, each its own file
-    assert len(plan.shards) == 9 and len({s.file_name for s in plan.shards}) == 9
+    assert [s.segments for s in uk_group.pop()] == [(("toys", 0, 60),), (("toys", 60, 120),), (("toys", 120, 150),)]
+    # uk group (3 shards), uk's queries into fr (2) and fr's into uk (3), each once, each its own file
+    assert len(plan.shards) == 8 and len({s.file_name for s in plan.shards}) == 8
+    assert [s.rows for s in plan.shards].count(60) == 5
 
 
 def test_incremental_plan_recomputes_only_changed_groups_and_their_partners():
