@@ -447,10 +447,20 @@ def plan_searches(stats: list[dict], pairs: list[list[str]], settings, existing:
                          [(row["product_group"], row["rows"])], fingerprints[key], settings)
         other = partner.get(row["marketplace"])
         if other in market_rows:
-            tasks += _blocks(row, SCOPE_CROSS, other, None, groups_of[other], fingerprints[key], settings)
+            tasks += _cross_blocks(row, other, groups_of[other], fingerprints[key], settings)
     unchanged = [] if full else sorted(set(fingerprints) - changed)
     small = {f"{r['marketplace']}/{r['product_group']}": r["rows"] for r in stats if r["rows"] <= settings.k}
     return Plan(tasks, full, unchanged, small)
+
+
+def _cross_blocks(row: dict, other: str, other_groups: list[tuple[str, int]], fingerprint: str,
+                  settings) -> list[SearchTask]:
+    """The cross-language blocks of one group: against the partner marketplace's whole catalog,
+    or (``cross_language_universe: group``) its products of the same group only."""
+    if settings.cross_language_universe == "marketplace":
+        return _blocks(row, SCOPE_CROSS, other, None, other_groups, fingerprint, settings)
+    same = [(group, count) for group, count in other_groups if group == row["product_group"]]
+    return _blocks(row, SCOPE_CROSS, other, row["product_group"], same, fingerprint, settings) if same else []
 
 
 def _blocks(row: dict, scope: str, universe_marketplace: str, universe_group: str | None,

@@ -132,6 +132,18 @@ def test_every_block_of_a_universe_shares_its_indexes_each_built_once():
     assert [s.rows for s in plan.shards].count(60) == 5
 
 
+def test_a_group_cross_language_universe_searches_the_partner_group_only():
+    settings = replace(SETTINGS, cross_language_universe="group")
+    plan = plan_searches(stats(("uk", "toys", 90, 1), ("uk", "books", 30, 2), ("fr", "toys", 120, 3),
+                               ("fr", "games", 45, 4)), [["uk", "fr"]], settings, None)
+    cross = {(t.marketplace, t.product_group): (t.universe_group, t.approximate)
+             for t in plan.tasks if t.scope == "cross_language"}
+    # uk/toys searches fr/toys alone (120 > 100 rows: HNSW), books and games have no partner group
+    assert cross == {("uk", "toys"): ("toys", True), ("fr", "toys"): ("toys", False)}
+    uk_toys = next(t for t in plan.tasks if (t.marketplace, t.product_group, t.scope) == ("uk", "toys", "cross_language"))
+    assert [s.segments for s in uk_toys.shards] == [(("toys", 0, 120),)]
+
+
 def test_incremental_plan_recomputes_only_changed_groups_and_their_partners():
     before = stats(("uk", "toys", 90, 1), ("uk", "books", 60, 2), ("fr", "toys", 50, 3), ("de", "toys", 50, 4))
     first = plan_searches(before, [["uk", "fr"]], SETTINGS, None)

@@ -373,6 +373,10 @@ class NeighboursSettings(Checked):
                                            "HNSW index (faiss) with its recall@k measured", "non_negative")
     block_rows: int = setting(50_000, "queries per Spark task (a larger group is split in blocks)",
                               "positive")
+    cross_language_universe: Literal["marketplace", "group"] = setting(
+        "marketplace", "cross-language neighbours among the partner marketplace's whole catalog, or "
+                       "among its products of the same group (the cost then follows the group's size, "
+                       "not the marketplace's)")
     index_shard_rows: int = setting(1_000_000, "rows per HNSW index: a universe group past this is "
                                                "indexed in shards, each built once by one Spark task "
                                                "and searched by every query block", "positive")
