@@ -282,7 +282,6 @@ def encode_numpy(model: MRNet, seqs: Sequence[np.ndarray], batch_size: int = 102
     the model's device (``amp``: float16 autocast there if it is a GPU); titles are sorted by
     length internally so that batches carry little padding.
     """
-
     n = len(seqs)
     out = np.zeros((n, model.embedding_dim), dtype=np.float32)
     if n == 0:

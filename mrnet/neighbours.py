@@ -9,9 +9,10 @@ commits them as one transaction.
 
 A universe (the candidates of a scope) of up to ``exact_max_rows`` rows is searched exactly
 (blocked matrix products and top-k in torch). A larger one is searched through HNSW indexes
-(faiss), built once before the search: one Spark task per shard of ``index_shard_rows`` rows of a
-universe group writes its index and ids into the table's ``_staging`` folder, and every query
-block of that universe searches each shard and keeps the k closest overall. Building an index
+(faiss), built once before the search: one Spark task per shard of ``index_shard_rows`` rows of
+the universe (its groups in order, cut across them) writes its index and ids into the table's
+``_staging`` folder, and every query block of that universe searches each shard and keeps the k
+closest overall. Building an index
 costs about as much as searching it with all its rows, so an index per query block (as a universe
 is shared by every block of every group that searches it) would repeat that cost per block.
 
@@ -171,6 +172,7 @@ def sharded_top_k(queries: np.ndarray, query_ids: np.ndarray | None,
     queries' own ids, never returned (group scope); None for the cross-language scope. Queries
     the graphs give fewer than k hits are searched again exactly."""
     extra = 0 if query_ids is None else 1
+    queries = _prepared(queries, settings.metric)      # once, not once per shard
     best = (np.empty((len(queries), 0), object), np.empty((len(queries), 0), object),
             np.empty((len(queries), 0), np.float32))
     for shard in open_shards():
@@ -190,8 +192,9 @@ def sharded_top_k(queries: np.ndarray, query_ids: np.ndarray | None,
 
 
 def _search_shard(shard: LoadedShard, queries: np.ndarray, k: int, settings: SearchSettings):
+    """(positions, distances) of a shard's k hits for prepared queries (-1 / inf: no hit)."""
     shard.index.hnsw.efSearch = max(settings.hnsw_ef_search, k)
-    scores, positions = shard.index.search(_prepared(queries, settings.metric), k)
+    scores, positions = shard.index.search(queries, k)
     distances = 1.0 - scores if settings.metric == "cosine" else np.sqrt(np.maximum(scores, 0.0))
     return positions, np.where(positions >= 0, distances, np.inf).astype(np.float32)
 

@@ -552,11 +552,13 @@ def evaluate_embeddings(spark, store, cfg, run) -> dict:
     embeddings_version = store.version("embeddings")
     embeddings, catalog = store.read("embeddings", version=embeddings_version), store.read("catalog")
     word_vectors = _model_word_vectors(store, model_version) if "w2v_mean" in settings.baselines else {}
+    runnable = {}
     for name, task in settings.tasks.items():
-        if task.column not in catalog.columns:
+        if task.column in catalog.columns:
+            runnable[name] = task
+        else:
             log.info("evaluate: the catalog has no column %r; task %s skipped", task.column, name)
-    samples = task_samples(embeddings, catalog, {n: t for n, t in settings.tasks.items()
-                                                 if t.column in catalog.columns}, settings.sample)
+    samples = task_samples(embeddings, catalog, runnable, settings.sample)
     results = {}
     for name, data in samples.items():
         task = settings.tasks[name]

@@ -377,9 +377,9 @@ class NeighboursSettings(Checked):
         "marketplace", "cross-language neighbours among the partner marketplace's whole catalog, or "
                        "among its products of the same group (the cost then follows the group's size, "
                        "not the marketplace's)")
-    index_shard_rows: int = setting(1_000_000, "rows per HNSW index: a universe group past this is "
-                                               "indexed in shards, each built once by one Spark task "
-                                               "and searched by every query block", "positive")
+    index_shard_rows: int = setting(1_000_000, "rows per HNSW index: a larger universe is indexed in "
+                                               "shards, each built once by one Spark task and searched "
+                                               "by every query block", "positive")
     hnsw_m: int = setting(32, "HNSW links per node (more: better recall, more memory)", "positive")
     hnsw_ef_search: int = setting(128, "HNSW search breadth (more: better recall, slower)", "positive")
     recall_sample: int = setting(200, "queries per approximated block whose recall@k is measured "

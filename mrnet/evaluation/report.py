@@ -73,9 +73,7 @@ def _sample_keys(embeddings: DataFrame, catalog: DataFrame, task: EvalTaskConf, 
             .join(catalog.select("marketplace", "product_id", "title", F.col(task.column).alias("y")),
                   ["marketplace", "product_id"])
             .filter(F.col("y").isNotNull()))
-    rows = _task_scope(rows, task)
-    ordered = rows.withColumn("_h", F.crc32(F.concat_ws("|", "marketplace", "product_id")))
-    keys = ordered.orderBy("_h").limit(limit).toPandas()
+    keys = _task_scope(rows, task).withColumn("_h", _stable_hash()).orderBy("_h").limit(limit).toPandas()
     return keys.sort_values(["_h", "marketplace", "product_id"], kind="stable").drop(columns="_h")
 
 
@@ -87,6 +85,11 @@ def _vectors_of(embeddings: DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
     return (embeddings.filter(F.col("status") == "ok")
             .select("marketplace", "product_id", "embedding", "embedding_pg")
             .join(F.broadcast(wanted), ["marketplace", "product_id"]).toPandas())
+
+
+def _stable_hash():
+    """The samples' order: a hash of each product's key that every run computes the same."""
+    return F.crc32(F.concat_ws("|", "marketplace", "product_id"))
 
 
 def _task_scope(rows: DataFrame, task: EvalTaskConf) -> DataFrame:
@@ -108,7 +111,7 @@ def task_sample(embeddings: DataFrame, catalog: DataFrame, task: EvalTaskConf, s
             .join(catalog.select("marketplace", "product_id", "title", F.col(task.column).alias("y")),
                   ["marketplace", "product_id"])
             .filter(F.col("y").isNotNull() & F.col("vector").isNotNull()))
-    ordered = _task_scope(rows, task).withColumn("_h", F.crc32(F.concat_ws("|", "marketplace", "product_id")))
+    ordered = _task_scope(rows, task).withColumn("_h", _stable_hash())
     return ordered.orderBy("_h").limit(sample).drop("_h").toPandas()   # a bounded sample
 
 
