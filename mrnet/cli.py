@@ -45,6 +45,9 @@ def job_parser(description: str, sections: Sequence[str] = (),
     parser.add_argument("--catalog", default=None,
                         help="a catalog conf: NAME for conf/catalogs/NAME.yaml, or a YAML path "
                              "(default: the synthetic catalog of conf/base/catalog.yaml)")
+    parser.add_argument("--preset", dest="presets", action="append", default=[], metavar="NAME",
+                        help="settings of conf/presets/NAME.yaml over the defaults, e.g. --preset "
+                             "paper (the paper's model, autoencoders and word vectors; repeatable)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override one config value, e.g. --set synthetic.rows=100000 (repeatable)")
     parser.add_argument("--conf-dir", default=None, help="the conf/ folder (default: the project's)")
@@ -88,7 +91,7 @@ def flag_overrides(args: argparse.Namespace, flags: Sequence[Flag]) -> list[str]
 def load_job_config(args: argparse.Namespace, flags: Sequence[Flag] = ()) -> PipelineConfig:
     return load_config(PipelineConfig, env=args.conf_env,
                        overrides=[*args.overrides, *flag_overrides(args, flags)],
-                       catalog=args.catalog, conf_dir=args.conf_dir)
+                       catalog=args.catalog, conf_dir=args.conf_dir, presets=args.presets)
 
 
 def setup_logging() -> None:

@@ -5,7 +5,7 @@ Plain pandas/numpy (no Spark): runs inside a training task on an executor, or in
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,11 @@ class GroupData:
         keep = lambda d: {k: v for k, v in d.items() if k not in names}
         return GroupData([t for t in self.tasks if t.name not in names], keep(self.train),
                          keep(self.valid), keep(self.task_info), self.dropped_no_tokens)
+
+    def with_decoding_objective(self, objective: str) -> "GroupData":
+        """The same data, its decoding tasks trained with ``objective`` (see ``TaskSpec``)."""
+        tasks = [replace(t, objective=objective) if t.kind == "decoding" else t for t in self.tasks]
+        return GroupData(tasks, self.train, self.valid, self.task_info, self.dropped_no_tokens)
 
 
 def task_spec(meta: pd.Series) -> TaskSpec:

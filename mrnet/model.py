@@ -10,8 +10,8 @@ padding, D = word-vector size, H = ``hidden`` units per LSTM direction)::
     tokens        (B, T)   int64, right-padded with 0
     lengths       (B,)     int64, every length >= 1
     embedding     (B, 2H)  float32 = [last forward state ; last backward state]  (pooling "last",
-                           the paper's), or the mean of the BiLSTM outputs over the real tokens
-                           (pooling "mean")
+                           the paper's), or the mean (pooling "mean") or the element-wise
+                           maximum (pooling "max") of the BiLSTM outputs over the real tokens
     head output   (B, dim) float32 (logits, a scalar, or the decoded TF-IDF vector)
 """
 
@@ -40,7 +40,10 @@ __all__ = [
 #: The four kinds of training task of the paper's Table 1.
 TASK_KINDS = ("multiclass", "binary", "regression", "decoding")
 #: How the BiLSTM states become the product embedding.
-POOLINGS = ("last", "mean")
+POOLINGS = ("last", "mean", "max")
+#: What a decoding head is trained to reproduce: the TF-IDF vector itself (squared error, the
+#: paper) or its weights as a distribution over the terms (softmax cross-entropy).
+DECODING_OBJECTIVES = ("mse", "softmax")
 
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # prefix of the frozen word-vector table in ``state_dict()``; never part of the stored weights
@@ -55,12 +58,15 @@ class TaskSpec:
     classes for ``multiclass`` (>= 2), 2 for ``binary`` (class 1 is the positive class), 1 for
     ``regression`` and the vocabulary size of the TF-IDF target (e.g. 5000) for ``decoding``.
     ``name`` is an identifier (letters, digits, ``_``); it keys the head in the state dict as
-    ``heads.<name>.weight`` / ``heads.<name>.bias``.
+    ``heads.<name>.weight`` / ``heads.<name>.bias``. ``objective`` (decoding only, one of
+    :data:`DECODING_OBJECTIVES`): the head outputs the TF-IDF vector (``mse``) or logits over
+    the terms (``softmax``).
     """
 
     name: str
     kind: str
     dim: int
+    objective: str = "mse"
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not _NAME_RE.match(self.name) or keyword.iskeyword(self.name):
@@ -75,13 +81,18 @@ class TaskSpec:
             raise ValueError(f"task {self.name!r}: a binary task has dim 2, got {self.dim}")
         if self.kind == "regression" and self.dim != 1:
             raise ValueError(f"task {self.name!r}: a regression task has dim 1, got {self.dim}")
+        if self.objective not in DECODING_OBJECTIVES or (self.objective != "mse" and self.kind != "decoding"):
+            raise ValueError(f"task {self.name!r}: objective {self.objective!r} is not one of "
+                             f"{DECODING_OBJECTIVES} (and only a decoding task has another than mse)")
 
     def to_json(self) -> dict:
-        return {"name": self.name, "kind": self.kind, "dim": int(self.dim)}
+        out = {"name": self.name, "kind": self.kind, "dim": int(self.dim)}
+        return out if self.objective == "mse" else {**out, "objective": self.objective}
 
     @classmethod
     def from_json(cls, d: Mapping) -> "TaskSpec":
-        return cls(name=str(d["name"]), kind=str(d["kind"]), dim=int(d["dim"]))
+        return cls(name=str(d["name"]), kind=str(d["kind"]), dim=int(d["dim"]),
+                   objective=str(d.get("objective", "mse")))
 
 
 def _as_word_vector_tensor(word_vectors: torch.Tensor | np.ndarray) -> torch.Tensor:
@@ -109,8 +120,10 @@ class MRNet(nn.Module):
     """
 
     def __init__(self, word_vectors: torch.Tensor | np.ndarray, tasks: Sequence[TaskSpec], hidden: int = 64,
-                 pooling: str = "last"):
+                 pooling: str = "last", dropout: float = 0.0):
         super().__init__()
+        # between the embedding and the heads, in training only: the vectors scored are unchanged
+        self.dropout = nn.Dropout(float(dropout))
         if pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
         self.pooling = pooling
@@ -183,12 +196,15 @@ class MRNet(nn.Module):
         outputs, (h_n, _) = self.lstm(packed)  # h_n: (2, B, H), already back in input order
         if self.pooling == "last":
             return torch.cat([h_n[0], h_n[1]], dim=1)  # (B, 2H)
+        if self.pooling == "max":  # padding never wins: positions past each length are -inf
+            padded, _ = pad_packed_sequence(outputs, batch_first=True, padding_value=float("-inf"))
+            return padded.max(dim=1).values
         padded, _ = pad_packed_sequence(outputs, batch_first=True)  # (B, T', 2H), zeros past each length
         return padded.sum(dim=1) / lengths_cpu.to(padded.device, padded.dtype).unsqueeze(1)
 
     def head(self, embedding: torch.Tensor, task: str) -> torch.Tensor:
         """Apply one task head to embeddings (B, 2H) -> (B, dim)."""
-        return self.heads[task](embedding)
+        return self.heads[task](self.dropout(embedding))
 
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor, task: str) -> torch.Tensor:
         """Head output of ``task`` for a batch: tokens (B, T), lengths (B,) -> (B, dim).
@@ -198,7 +214,7 @@ class MRNet(nn.Module):
         """
         if task not in self.heads:
             raise KeyError(f"unknown task {task!r}; the model has {sorted(self.heads)}")
-        return self.heads[task](self.encode(tokens, lengths))
+        return self.head(self.encode(tokens, lengths), task)
 
     # ------------------------------------------------------------------ storage
     def state_for_store(self) -> dict[str, torch.Tensor]:

@@ -11,6 +11,9 @@ def task_verdict(kind: str, metrics: dict) -> tuple[str, float, float, bool]:
         return "accuracy", value, baseline, value > baseline
     if kind == "regression":
         return "r2", metrics["r2"], metrics.get("baseline_r2", 0.0), metrics["r2"] > metrics.get("baseline_r2", 0.0)
+    if "cross_entropy" in metrics:   # the softmax decoding objective
+        value, baseline = metrics["cross_entropy"], metrics["baseline_cross_entropy"]
+        return "cross_entropy", value, baseline, value < baseline
     return "mse", metrics["mse"], metrics["baseline_mse"], metrics["mse"] < metrics["baseline_mse"]
 
 

@@ -55,8 +55,9 @@ def train_one_group(job: GroupJob, device: str = "cpu") -> dict:
         return read_manifest(folder)
     started = time.time()
     vectors = WordVectors.load(job.word_vectors_path)
-    data = _group_data(job, paths, vectors)
-    settings = group_budget(_train_settings(job.settings, device),
+    settings = _train_settings(job.settings, device)
+    data = _group_data(job, paths, vectors).with_decoding_objective(settings.decoding_loss)
+    settings = group_budget(settings,
                             {name: len(task) for name, task in data.train.items()})
     checkpoints = Path(paths.checkpoints(job.model_version, job.marketplace, job.product_group))
     prefix = f"[{job.marketplace}/{job.product_group}]"

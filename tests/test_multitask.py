@@ -4,6 +4,7 @@ early stopping, checkpoint/resume."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -129,6 +130,49 @@ def test_normalised_losses_of_trivial_predictors_are_one():
     assert task_loss(dspec, y, y, scale).item() == 0.0
     with pytest.raises(ValueError):
         task_loss(dspec, means, y)  # decoding needs its data-dependent scale
+
+
+def test_softmax_decoding_scores_one_at_the_mean_distribution_and_learns(tmp_path):
+    train, valid = _split(1200, 300)
+    spec = TaskSpec("tfidf", "decoding", DEC_DIM, objective="softmax")
+    target = train["tfidf"].target
+    dense = target.toarray().astype(np.float64)
+    dist = dense / dense.sum(1, keepdims=True)
+    mean = dist.mean(0)
+    # the scale is the cross-entropy of the mean distribution, computed by hand
+    scale = loss_scales([spec], train)["tfidf"]
+    assert scale == pytest.approx(-(dist * np.log(np.where(mean > 0, mean, 1))).sum(1).mean(), rel=1e-6)
+    logits = torch.from_numpy(np.log(mean + 1e-12)).float().expand(len(dense), -1)
+    y = target_batch(spec, target, np.arange(len(dense)))
+    assert task_loss(spec, logits, y, scale).item() == pytest.approx(1.0, abs=1e-4)
+    assert TaskSpec.from_json(spec.to_json()) == spec and "objective" not in TASKS[3].to_json()
+    with pytest.raises(ValueError, match="objective"):
+        TaskSpec("price", "regression", 1, objective="softmax")
+    # trained, the head puts more mass on each title's own words than the mean distribution
+    tasks = [*TASKS[:3], spec]
+    st = TrainSettings(hidden=H, batch_size=64, lr=1e-2, max_steps=400, eval_every=100, seed=0)
+    res = train_group(tasks, train, valid, _word_vectors(), st, tmp_path / "ck", log=_quiet)
+    m = res.metrics["tfidf"]
+    assert m["cross_entropy"] < 0.9 * m["baseline_cross_entropy"], m
+
+
+def test_initial_weights_start_the_encoder_and_matching_heads(tmp_path):
+    train, valid = _split(300, 100)
+    wv = _word_vectors()
+    st = TrainSettings(hidden=H, batch_size=32, lr=1e-2, max_steps=200, eval_every=100, seed=0)
+    first = train_group(TASKS, train, valid, wv, st, tmp_path / "a", log=_quiet).model.state_for_store()
+    # zero steps: the model is the initial weights where names and shapes match, seeded elsewhere
+    wider = {**first, "heads.color.weight": torch.zeros(5, 2 * H)}
+    zero = replace(st, max_steps=0)
+    started = train_group(TASKS, train, valid, wv, zero, tmp_path / "b", log=_quiet,
+                          initial_weights=wider).model.state_for_store()
+    fresh = train_group(TASKS, train, valid, wv, zero, tmp_path / "c", log=_quiet).model.state_for_store()
+    assert all(torch.equal(started[k], first[k]) for k in first if k != "heads.color.weight")
+    assert torch.equal(started["heads.color.weight"], fresh["heads.color.weight"])
+    assert not torch.equal(started["lstm.weight_ih_l0"], fresh["lstm.weight_ih_l0"])
+    # a checkpoint of the seeded run is not resumed by a run that starts elsewhere
+    with pytest.raises(ValueError):
+        train_group(TASKS, train, valid, wv, zero, tmp_path / "c", log=_quiet, initial_weights=first)
 
 
 # ---------------------------------------------------------------------------- samplers

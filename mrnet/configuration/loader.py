@@ -2,8 +2,9 @@
 
 Layers, later ones win: ``conf/base/*.yaml`` → ``conf/<env>/*.yaml`` → a catalog file
 (``conf/catalogs/<name>.yaml``, whose ``catalog`` section replaces the default one whole, and whose
-``tasks`` replace the base task table when they say ``replace: true``) →
-``--set key=value`` overrides. Strings may use ``${ENV_VAR:default}``. Every key is checked
+``tasks`` replace the base task table when they say ``replace: true``) → presets
+(``conf/presets/<name>.yaml``, e.g. ``paper``: the paper's settings where the defaults depart
+from them) → ``--set key=value`` overrides. Strings may use ``${ENV_VAR:default}``. Every key is checked
 against the dataclass schema in :mod:`mrnet.configuration.schema`: an unknown key, a wrong type
 or a missing required value raises :class:`ConfigError` naming the dotted key.
 """
@@ -44,6 +45,7 @@ def load_config(
     overrides: list[str] | None = None,
     catalog: str | None = None,
     conf_dir: Path | None = None,
+    presets: list[str] | None = None,
 ):
     """Merge the layers and validate them into an instance of ``schema`` (a dataclass)."""
     conf_dir = Path(conf_dir) if conf_dir else default_conf_dir()
@@ -55,6 +57,8 @@ def load_config(
         merged = deep_merge(merged, _read_layer(env_dir))
     if catalog:
         merged = _merge_catalog_file(merged, _catalog_file(conf_dir, catalog))
+    for preset in presets or []:
+        merged = deep_merge(merged, _read_yaml(_preset_file(conf_dir, preset)))
     for item in overrides or []:
         merged = deep_merge(merged, parse_override(item))
     return build(schema, _interpolate(merged), "")
@@ -91,6 +95,14 @@ def _catalog_file(conf_dir: Path, catalog: str) -> Path:
     if not path.exists():
         known = sorted(p.stem for p in (conf_dir / "catalogs").glob("*.yaml"))
         raise ConfigError(f"--catalog {catalog!r}: no {path}; known catalogs: {known}")
+    return path
+
+
+def _preset_file(conf_dir: Path, preset: str) -> Path:
+    path = conf_dir / "presets" / f"{preset}.yaml"
+    if not path.exists():
+        known = sorted(p.stem for p in (conf_dir / "presets").glob("*.yaml"))
+        raise ConfigError(f"--preset {preset!r}: no {path}; known presets: {known}")
     return path
 
 

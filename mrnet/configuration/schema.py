@@ -216,7 +216,8 @@ class TrainSettings(Checked):
     """
 
     model_version: str = setting("", "'': derived from the input versions and these settings")
-    hidden: int = setting(64, "LSTM units per direction; the embedding is 2 x hidden", "positive")
+    hidden: int = setting(128, "LSTM units per direction; the embedding is 2 x hidden (the paper: 64)",
+                          "positive")
     batch_size: int = setting(128, "products per step", "positive")
     lr: float = setting(0.002, "Adam learning rate", "positive")
     max_steps: int = setting(1500, "steps per group (alternating: one task per step)",
@@ -235,11 +236,16 @@ class TrainSettings(Checked):
     valid_max_per_task: int | None = setting(
         20_000, "validation rows per task in the early-stopping score (null: all)", "positive")
     device: str = setting("cpu", "torch device; the train job sets the GPU Spark gave the task")
-    pooling: Literal["last", "mean"] = setting(
-        "last", "embedding = last BiLSTM states (the paper) or their mean over the title")
+    pooling: Literal["last", "mean", "max"] = setting(
+        "max", "embedding = last BiLSTM states (the paper), or their mean or maximum over the title")
     drop_failing_tasks: bool = setting(True, "retrain a group once without the tasks that did not "
                                              "beat their trivial baseline on validation (each "
                                              "logged with its figures in quality.md)")
+    dropout: float = setting(0.0, "dropout on the embedding before the heads, in training only",
+                             "fraction")
+    decoding_loss: Literal["mse", "softmax"] = setting(
+        "mse", "the TF-IDF decoding head: squared error on the vector (the paper) or softmax "
+               "cross-entropy on its weights as a distribution over the terms")
     epochs: float = setting(0.0, "budget per group: passes over each task's labelled training "
                                  "products (0: max_steps alone; else max_steps caps it)", "non_negative")
     groups: list[str] = setting(help="groups to train, NAME (every marketplace) or MP/NAME ([]: all)",

@@ -8,6 +8,7 @@ the host.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ from mrnet.configuration.schema import TrainSettings
 from mrnet.model import MRNet, TaskSpec
 from mrnet.training.checkpoint import LoopState, load_checkpoint, run_fingerprint, save_checkpoint
 from mrnet.training.data import TaskData, validate_inputs
-from mrnet.training.losses import loss_scales
+from mrnet.training.losses import loss_scales, mean_term_distribution
 from mrnet.training.metrics import evaluate_tasks, validation_losses
 from mrnet.training.samplers import AlternatingSampler, JointSampler, joint_index
 from mrnet.training.steps import Meter, Run, take_step
@@ -79,6 +80,9 @@ def init_heads_to_baseline(model: MRNet, tasks: Sequence[TaskSpec], train: Mappi
             head.bias.copy_(torch.from_numpy(np.log(prior).astype(np.float32)))
         elif spec.kind == "regression":
             head.bias.fill_(float(np.mean(np.asarray(data.target, dtype=np.float64))))
+        elif spec.objective == "softmax":
+            mean = mean_term_distribution(data.target)
+            head.bias.copy_(torch.from_numpy(np.log(mean + 1e-6).astype(np.float32)))
         else:
             mean = np.asarray(data.target.mean(axis=0), dtype=np.float32).ravel()
             head.bias.copy_(torch.from_numpy(mean))
@@ -93,6 +97,7 @@ def train_group(
     checkpoint_dir: Path,
     log: Callable[[str], None] = print,
     stop_after_steps: int | None = None,
+    initial_weights: Mapping[str, torch.Tensor] | None = None,
 ) -> TrainResult:
     """Train one MRNet model (one product group) and return the best weights.
 
@@ -124,13 +129,17 @@ def train_group(
 
     ``stop_after_steps``: raise :class:`TrainingInterrupted` once that step is done (simulates a
     kill; for tests).
+
+    ``initial_weights``: ``state_for_store`` weights to start from instead of the seeded ones
+    (a shared encoder pre-trained on other groups): every tensor whose name and shape match the
+    model's is copied (the BiLSTM, and heads of the same name and width); the rest start as usual.
     """
     t_call = time.perf_counter()
     tasks = list(tasks)
     word_vectors = np.asarray(word_vectors, dtype=np.float32)
     sizes = _check_inputs(tasks, train, valid, word_vectors, settings, log)
     with _torch_threads(settings.threads):
-        run = _prepare(tasks, train, valid, word_vectors, settings, Path(checkpoint_dir), log)
+        run = _prepare(tasks, train, valid, word_vectors, settings, Path(checkpoint_dir), log, initial_weights)
         st, resumed_from = _resume_or_start(run)
         run.valid_rows = _valid_subset(tasks, valid, settings)
         _attach_sampler(run, sizes)
@@ -171,12 +180,16 @@ def _torch_threads(n: int) -> Iterator[None]:
         torch.set_num_threads(prev_threads)
 
 
-def _prepare(tasks, train, valid, word_vectors, settings: TrainSettings, checkpoint_dir: Path, log) -> Run:
-    """Seeded model with heads at their baselines, on ``settings.device``, and its optimisers."""
+def _prepare(tasks, train, valid, word_vectors, settings: TrainSettings, checkpoint_dir: Path, log,
+             initial_weights=None) -> Run:
+    """Seeded model with heads at their baselines (or ``initial_weights``), on
+    ``settings.device``, and its optimisers."""
     torch.manual_seed(int(settings.seed))
     device = torch.device(settings.device)
-    model = MRNet(word_vectors, tasks, hidden=settings.hidden, pooling=settings.pooling).to(device)
+    model = MRNet(word_vectors, tasks, hidden=settings.hidden, pooling=settings.pooling, dropout=settings.dropout)
     init_heads_to_baseline(model, tasks, train)
+    started_from = _load_matching(model, initial_weights or {})
+    model = model.to(device)
     model.train()
     opts: dict[str, torch.optim.Optimizer] = {"encoder": torch.optim.Adam(model.encoder_parameters(), lr=settings.lr)}
     for t in tasks:
@@ -185,8 +198,25 @@ def _prepare(tasks, train, valid, word_vectors, settings: TrainSettings, checkpo
         tasks=tasks, specs={t.name: t for t in tasks}, train=train, valid=valid, settings=settings,
         checkpoint_dir=checkpoint_dir, log=log, device=device, model=model, opts=opts,
         enc_params=model.encoder_parameters(), scales=loss_scales(tasks, train),
-        fingerprint=run_fingerprint(tasks, train, word_vectors, settings),
+        fingerprint={**run_fingerprint(tasks, train, word_vectors, settings),
+                     **({"started_from": started_from} if started_from else {})},
     )
+
+
+@torch.no_grad()
+def _load_matching(model: MRNet, weights: Mapping[str, torch.Tensor]) -> str | None:
+    """Copy the tensors of ``weights`` whose name and shape match ``model``'s; a digest of what
+    was copied (part of the run's fingerprint), None when nothing was."""
+    own = model.state_dict()
+    copied = sorted(k for k, v in weights.items() if k in own and tuple(v.shape) == tuple(own[k].shape)
+                    and not k.startswith("embedding."))
+    if not copied:
+        return None
+    digest = hashlib.sha1()
+    for k in copied:
+        own[k].copy_(weights[k])
+        digest.update(k.encode() + weights[k].detach().to("cpu", torch.float32).numpy().tobytes())
+    return digest.hexdigest()
 
 
 def _resume_or_start(run: Run) -> tuple[LoopState, int | None]:

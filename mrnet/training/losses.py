@@ -11,7 +11,13 @@ predictor* on the training set, so that a head that has learnt nothing scores ~1
   mean (0) gives ~1.0 (we still divide by the measured variance, so unstandardised targets work);
 * decoding: squared error summed over the ``dim`` TF-IDF terms / total variance of the training
   targets (sum over terms of each term's variance) -- the all-means vector gives 1.0. Without
-  this, a 5000-term squared error is on an arbitrary scale set by the TF-IDF norm.
+  this, a 5000-term squared error is on an arbitrary scale set by the TF-IDF norm;
+* decoding with the ``softmax`` objective: cross-entropy between the title's TF-IDF weights
+  taken as a distribution over the terms and the softmax of the head / the cross-entropy of
+  always predicting the training titles' mean distribution (its entropy, when every title has
+  a term). A squared error over thousands of mostly-zero terms gives the encoder little to
+  follow once the head predicts the means; the softmax rewards putting mass on the title's own
+  words, which is what a bag-of-words model (LSA) keeps.
 
 With all losses ~1 at the start and 0 at perfection, the gradients that the shared BiLSTM receives
 from the different tasks have comparable magnitude, whether tasks alternate (each step draws a
@@ -52,6 +58,25 @@ def decoding_total_variance(target: sp.spmatrix | np.ndarray) -> float:
     return max(sq - float(mean @ mean), 0.0)
 
 
+def term_distribution(target: torch.Tensor) -> torch.Tensor:
+    """TF-IDF rows (B, dim) as distributions over the terms (rows without a term stay zero)."""
+    return target / target.sum(dim=1, keepdim=True).clamp_min(1e-12)
+
+
+def mean_term_distribution(target: sp.spmatrix) -> np.ndarray:
+    """The mean over rows of :func:`term_distribution` (float64, (dim,)), without densifying."""
+    t = sp.csr_matrix(target, dtype=np.float64)
+    sums = np.asarray(t.sum(axis=1)).ravel()
+    inv = np.divide(1.0, sums, out=np.zeros_like(sums), where=sums > 0)
+    return np.asarray((sp.diags(inv) @ t).sum(axis=0)).ravel() / max(t.shape[0], 1)
+
+
+def softmax_decoding_baseline(target: sp.spmatrix) -> float:
+    """Cross-entropy of predicting the mean term distribution for every row of ``target``."""
+    mean = mean_term_distribution(target)
+    return float(-(mean[mean > 0] * np.log(mean[mean > 0])).sum())
+
+
 def default_loss_scale(spec: TaskSpec) -> float:
     """Normaliser that does not depend on data: log(num_classes) for classification, 1 for
     (standardised) regression. Decoding has no data-free default (see :func:`loss_scales`)."""
@@ -79,7 +104,11 @@ def _trivial_loss(spec: TaskSpec, data: TaskData | None) -> float:
     if spec.kind == "regression":
         t = np.asarray(data.target, dtype=np.float64) if data is not None and len(data) else None
         return float(t.var()) if t is not None and len(t) > 1 else 1.0
-    return decoding_total_variance(data.target) if data is not None and len(data) else 1.0
+    if data is None or not len(data):
+        return 1.0
+    if spec.objective == "softmax":
+        return softmax_decoding_baseline(data.target)
+    return decoding_total_variance(data.target)
 
 
 def per_sample_loss(spec: TaskSpec, output: torch.Tensor, target: torch.Tensor, scale: float | None = None) -> torch.Tensor:
@@ -94,6 +123,8 @@ def per_sample_loss(spec: TaskSpec, output: torch.Tensor, target: torch.Tensor, 
         raw = F.cross_entropy(output, target, reduction="none")
     elif spec.kind == "regression":
         raw = (output.reshape(-1) - target.reshape(-1)) ** 2
+    elif spec.kind == "decoding" and spec.objective == "softmax":
+        raw = -(term_distribution(target) * F.log_softmax(output, dim=1)).sum(dim=1)
     elif spec.kind == "decoding":
         raw = ((output - target) ** 2).sum(dim=1)
     else:  # pragma: no cover - TaskSpec validates kinds

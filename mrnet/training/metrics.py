@@ -17,7 +17,7 @@ from scipy.stats import rankdata
 
 from mrnet.model import MRNet, TaskSpec, pad_batch
 from mrnet.training.data import TaskData, target_batch
-from mrnet.training.losses import loss_scales, per_sample_loss
+from mrnet.training.losses import loss_scales, mean_term_distribution, per_sample_loss, term_distribution
 
 Batches = Iterator[tuple[np.ndarray, torch.Tensor]]
 
@@ -200,7 +200,10 @@ def _regression_metrics(spec: TaskSpec, data: TaskData, tr: TaskData | None, bat
 
 
 def _decoding_metrics(spec: TaskSpec, data: TaskData, tr: TaskData | None, batches: Batches, scale: float):
-    """MSE per term against the train all-means vector; returns (metrics, loss sum)."""
+    """MSE per term against the train all-means vector (softmax objective: cross-entropy against
+    the train mean term distribution); returns (metrics, loss sum)."""
+    if spec.objective == "softmax":
+        return _softmax_decoding_metrics(spec, data, tr, batches, scale)
     n = len(data)
     mean_vec = np.asarray(tr.target.sum(axis=0), dtype=np.float64).ravel() / len(tr) if tr is not None else np.zeros(spec.dim)
     mean_t = torch.from_numpy(mean_vec.astype(np.float32))
@@ -212,6 +215,19 @@ def _decoding_metrics(spec: TaskSpec, data: TaskData, tr: TaskData | None, batch
         sse0 += float(((mean_t.to(o.device) - yt) ** 2).sum(dtype=torch.float64))
     m = {"mse": sse / (n * spec.dim), "baseline_mse": sse0 / (n * spec.dim)}
     return m, sse / scale
+
+
+def _softmax_decoding_metrics(spec: TaskSpec, data: TaskData, tr: TaskData | None, batches: Batches,
+                              scale: float):
+    n = len(data)
+    mean = mean_term_distribution(tr.target) if tr is not None else np.full(spec.dim, 1.0 / spec.dim)
+    log_mean = torch.from_numpy(np.log(mean + 1e-12).astype(np.float32))
+    ce = ce0 = 0.0
+    for idx, o in batches:
+        p = term_distribution(target_batch(spec, data.target, idx, o.device))
+        ce += float(-(p * torch.log_softmax(o.float(), dim=1)).sum(dtype=torch.float64))
+        ce0 += float(-(p * log_mean.to(o.device)).sum(dtype=torch.float64))
+    return {"cross_entropy": ce / n, "baseline_cross_entropy": ce0 / n}, ce / scale
 
 
 _KIND_METRICS = {
