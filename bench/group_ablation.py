@@ -1,6 +1,7 @@
 """The group-vector levers of issue 12, one group at a time, without the rest of the chain.
 
     python bench/group_ablation.py OUT.jsonl WAREHOUSE MP/GROUP COLUMN [VARIANT=key=v,key=v ...]
+    python bench/group_ablation.py --table OUT.jsonl      # the results as a markdown table
 
 WAREHOUSE is a nightly run that got as far as the label tables (`jobs/nightly.py --stages
 ingest,corpus,word2vec,labels`). For each variant (the default settings plus its `train.*`
@@ -134,5 +135,26 @@ def main(out: str, root: str, group_spec: str, column: str, variants: list[str])
             handle.write(json.dumps(row) + "\n")
 
 
+def table(path: str) -> str:
+    """The results of ``path`` as a markdown table: a row per variant, a column per group."""
+    rows = [json.loads(line) for line in open(path)]
+    groups = list(dict.fromkeys(f"{Path(r['catalog']).name} {r['group']} {r['task']}" for r in rows))
+    cells: dict = {}
+    baselines: dict = {"LSA-256": {}, "TF-IDF": {}}
+    for r in rows:
+        column = f"{Path(r['catalog']).name} {r['group']} {r['task']}"
+        cells.setdefault(r["variant"], {})[column] = f"{r['scores']['mrnet_pg_logreg']:.3f} ({r['train_seconds']:.0f} s)"
+        baselines["LSA-256"][column] = f"{r['scores']['lsa_logreg']:.3f}"
+        baselines["TF-IDF"][column] = f"{r['scores']['tfidf_logreg']:.3f}"
+    cells.update(baselines)
+    lines = ["| variant | " + " | ".join(groups) + " |", "|---" * (len(groups) + 1) + "|"]
+    for variant, by_group in cells.items():
+        lines.append(f"| {variant} | " + " | ".join(by_group.get(g, "") for g in groups) + " |")
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:])
+    if sys.argv[1] == "--table":
+        print(table(sys.argv[2]))
+    else:
+        main(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:])

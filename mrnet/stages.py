@@ -487,6 +487,9 @@ def _index_folder(store, plan):
         fs, root = filesystem(folder)
         if fs.get_file_info(root).type != pafs.FileType.NotFound:
             fs.delete_dir(root)
+        staging = root.rsplit("/", 1)[0]
+        if not fs.get_file_info(pafs.FileSelector(staging, allow_not_found=True)):
+            fs.delete_dir(staging)      # the last run's folder gone: no empty _staging/ left
 
 
 def _build_indexes(spark, store, plan, settings, version: int, folder: str | None):

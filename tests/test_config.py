@@ -27,6 +27,21 @@ def test_set_overrides_with_types_and_spark_keys():
     assert parse_override("a.b=true") == {"a": {"b": True}}
 
 
+def test_the_paper_preset_layers_over_the_catalog_and_under_set():
+    from mrnet.cli import job_parser, load_job_config
+
+    default = load_config(PipelineConfig, catalog="amazon_in")
+    args = job_parser("x").parse_args(["--catalog", "amazon_in", "--preset", "paper",
+                                       "--set", "train.max_steps=7"])
+    paper = load_job_config(args)
+    assert (default.train.hidden, default.train.pooling) == (128, "max")
+    assert (paper.train.hidden, paper.train.pooling, paper.train.max_steps) == (64, "last", 7)
+    assert (paper.word2vec.oov, paper.align.method, paper.agnostic.min_steps) == ("drop", "mmae", 0)
+    assert paper.catalog.name == "amazon_in"      # the catalog's sections stay
+    with pytest.raises(ConfigError, match="known presets: \\['paper'\\]"):
+        load_config(PipelineConfig, presets=["fast"])
+
+
 @pytest.mark.parametrize("override, message", [
     ("synthetic.rowz=5", "unknown key 'synthetic.rowz' (did you mean 'synthetic.rows'?)"),
     ("synthetic.rows=many", "synthetic.rows: expected an integer"),

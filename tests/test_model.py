@@ -81,18 +81,31 @@ def test_embedding_halves_are_last_forward_and_backward_states(model):
     torch.testing.assert_close(emb[0, H:], out[0, 0, H:])
 
 
-def test_mean_pooling_is_the_mean_of_the_outputs_and_padding_invariant():
+@pytest.mark.parametrize("pooling, reduce", [("mean", lambda o: o.mean(dim=0)),
+                                             ("max", lambda o: o.max(dim=0).values)])
+def test_mean_and_max_pooling_reduce_the_outputs_and_are_padding_invariant(pooling, reduce):
     torch.manual_seed(0)
-    mean_model = MRNet(_word_vectors(), TASKS, hidden=H, pooling="mean").eval()
+    pooled_model = MRNet(_word_vectors(), TASKS, hidden=H, pooling=pooling).eval()
     title = np.array([4, 8, 15, 16], dtype=np.int32)
     tokens, lengths = pad_batch([title])
-    out, _ = mean_model.lstm(mean_model.embedding(tokens))        # (1, T, 2H), no padding
-    alone = mean_model.encode(tokens, lengths)
-    torch.testing.assert_close(alone[0], out[0].mean(dim=0))
-    batch = _titles(5, seed=3, lo=6, hi=12) + [title]                # heavily padded in the batch
-    torch.testing.assert_close(mean_model.encode(*pad_batch(batch))[-1:], alone, rtol=0, atol=1e-6)
+    out, _ = pooled_model.lstm(pooled_model.embedding(tokens))        # (1, T, 2H), no padding
+    alone = pooled_model.encode(tokens, lengths)
+    torch.testing.assert_close(alone[0], reduce(out[0]))
+    batch = _titles(5, seed=3, lo=6, hi=12) + [title]                  # heavily padded in the batch
+    torch.testing.assert_close(pooled_model.encode(*pad_batch(batch))[-1:], alone, rtol=0, atol=1e-6)
     with pytest.raises(ValueError, match="pooling"):
-        MRNet(_word_vectors(), TASKS, hidden=H, pooling="max")
+        MRNet(_word_vectors(), TASKS, hidden=H, pooling="sum")
+
+
+def test_dropout_acts_in_training_only():
+    torch.manual_seed(0)
+    dropped = MRNet(_word_vectors(), TASKS, hidden=H, dropout=0.5)
+    tokens, lengths = pad_batch(_titles(4, seed=1))
+    emb = dropped.encode(tokens, lengths)
+    dropped.eval()
+    torch.testing.assert_close(dropped(tokens, lengths, "color"), dropped.heads["color"](emb))
+    dropped.train()
+    assert not torch.allclose(dropped(tokens, lengths, "color"), dropped.heads["color"](emb))
 
 
 def test_encode_rejects_empty_lengths(model):
