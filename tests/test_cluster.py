@@ -314,7 +314,7 @@ def test_nightly_chain_on_standalone_cluster(tmp_path, cluster):
     assert set(map(tuple, embeddings[keys].values)) == set(map(tuple, catalog[keys].values))
     ok = embeddings[embeddings.status == "ok"]
     assert len(ok) >= 0.9 * len(embeddings), embeddings.status.value_counts().to_dict()
-    assert ok.embedding_pg.map(len).eq(128).all()
+    assert ok.embedding_pg.map(len).eq(256).all()   # 2 x train.hidden
 
     # 3. the job ran against the standalone master, and its executors on the standalone worker
     state = _master_state(cluster.master_webui) or {}

@@ -153,7 +153,7 @@ def test_softmax_decoding_scores_one_at_the_mean_distribution_and_learns(tmp_pat
     st = TrainSettings(hidden=H, batch_size=64, lr=1e-2, max_steps=400, eval_every=100, seed=0)
     res = train_group(tasks, train, valid, _word_vectors(), st, tmp_path / "ck", log=_quiet)
     m = res.metrics["tfidf"]
-    assert m["cross_entropy"] < 0.9 * m["baseline_cross_entropy"], m
+    assert m["cross_entropy"] < 0.95 * m["baseline_cross_entropy"], m
 
 
 def test_initial_weights_start_the_encoder_and_matching_heads(tmp_path):
