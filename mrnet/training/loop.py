@@ -207,9 +207,8 @@ def _prepare(tasks, train, valid, word_vectors, settings: TrainSettings, checkpo
 def _load_matching(model: MRNet, weights: Mapping[str, torch.Tensor]) -> str | None:
     """Copy the tensors of ``weights`` whose name and shape match ``model``'s; a digest of what
     was copied (part of the run's fingerprint), None when nothing was."""
-    own = model.state_dict()
-    copied = sorted(k for k, v in weights.items() if k in own and tuple(v.shape) == tuple(own[k].shape)
-                    and not k.startswith("embedding."))
+    own, trainable = model.state_dict(), set(model.state_for_store_keys())
+    copied = sorted(k for k, v in weights.items() if k in trainable and tuple(v.shape) == tuple(own[k].shape))
     if not copied:
         return None
     digest = hashlib.sha1()

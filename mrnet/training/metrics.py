@@ -17,7 +17,7 @@ from scipy.stats import rankdata
 
 from mrnet.model import MRNet, TaskSpec, pad_batch
 from mrnet.training.data import TaskData, target_batch
-from mrnet.training.losses import loss_scales, mean_term_distribution, per_sample_loss, term_distribution
+from mrnet.training.losses import loss_scales, mean_term_distribution, per_sample_loss
 
 Batches = Iterator[tuple[np.ndarray, torch.Tensor]]
 
@@ -224,9 +224,9 @@ def _softmax_decoding_metrics(spec: TaskSpec, data: TaskData, tr: TaskData | Non
     log_mean = torch.from_numpy(np.log(mean + 1e-12).astype(np.float32))
     ce = ce0 = 0.0
     for idx, o in batches:
-        p = term_distribution(target_batch(spec, data.target, idx, o.device))
-        ce += float(-(p * torch.log_softmax(o.float(), dim=1)).sum(dtype=torch.float64))
-        ce0 += float(-(p * log_mean.to(o.device)).sum(dtype=torch.float64))
+        yt = target_batch(spec, data.target, idx, o.device)
+        ce += float(per_sample_loss(spec, o.float(), yt, 1.0).sum(dtype=torch.float64))
+        ce0 += float(per_sample_loss(spec, log_mean.to(o.device).expand_as(o), yt, 1.0).sum(dtype=torch.float64))
     return {"cross_entropy": ce / n, "baseline_cross_entropy": ce0 / n}, ce / scale
 
 
