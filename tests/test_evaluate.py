@@ -151,6 +151,30 @@ def test_folds_in_parallel_give_the_figures_of_sequential_folds():
     assert curves[1]["runs"] == curves[2]["runs"]
 
 
+@pytest.mark.parametrize("scope, forest_on, lr_only", [("all", "mrnet", "mrnet_pg"), ("group", "mrnet_pg", "mrnet")])
+def test_a_task_puts_a_forest_on_its_own_vector_only(scope, forest_on, lr_only):
+    """The stage's run_task: a forest on the task scope's MRNet column and on TF-IDF, logistic
+    regression on every representation, each figure the one compare_on_task gives alone."""
+    from mrnet.configuration.schema import EvalTaskConf, EvaluateSettings
+    from mrnet.evaluation.report import run_task
+
+    v, t, y = _task(n=300, d=8, seed=5)
+    noise = np.random.default_rng(2).normal(size=v.shape)
+    data = pd.DataFrame({"marketplace": "uk", "title": t, "y": y,
+                         "embedding": list(v if scope == "all" else noise),
+                         "embedding_pg": list(noise if scope == "all" else v)})
+    settings = EvaluateSettings(folds=3, forest_trees=10, jobs=1, baselines=[])
+    res = run_task("t", EvalTaskConf(column="y", scope=scope, group="toys" if scope == "group" else ""),
+                   data, settings)
+    assert set(res["scores"]) == {"mrnet_logreg", "mrnet_pg_logreg", f"{forest_on}_forest", "tfidf_logreg",
+                                  "tfidf_forest"}
+    alone = classifiers.compare_on_task({forest_on: v}, t, data["y"].astype(str), "binary", folds=3,
+                                        n_estimators=10)
+    for key in (f"{forest_on}_logreg", f"{forest_on}_forest", "tfidf_forest"):
+        assert res["scores"][key]["folds"] == pytest.approx(alone["scores"][key]["folds"], abs=1e-12)
+    assert res["scores"][f"{forest_on}_logreg"]["mean"] > res["scores"][f"{lr_only}_logreg"]["mean"] + 0.2
+
+
 def test_stratified_sample_keeps_every_class():
     rng = np.random.default_rng(0)
     y = np.array([0] * 90 + [1] * 8 + [2] * 2)

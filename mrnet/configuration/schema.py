@@ -422,7 +422,7 @@ class EvalTaskConf(Checked):
     column: str = setting(help="catalog column of the label")
     kind: Literal["binary", "multiclass"] = setting("binary", "label kind")
     scope: Literal["all", "group"] = setting(
-        "all", "all: PG-agnostic 256-d; group: PG-specific 128-d within one group")
+        "all", "all: the PG-agnostic vector; group: the PG-specific one, within one group")
     group: str = setting("", "scope group: which product group")
     marketplace: str = setting("", "'': every marketplace")
     protocol: Literal["cv", "small_data", "unseen"] = setting("cv", "evaluation protocol")

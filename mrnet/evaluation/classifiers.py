@@ -161,7 +161,7 @@ def _fit_quietly(model, x, y, notes: list[str], where: str) -> None:
 
 
 def _run_split(dense, tokens, y, train, test, kind, classifiers, seed, n_estimators, n_jobs,
-               notes, where, text=("tfidf",)) -> tuple[dict, dict, dict]:
+               notes, where, text=("tfidf",), logreg_only=LOGREG_ONLY) -> tuple[dict, dict, dict]:
     """Fit every representation x classifier on one split of ``dense`` {name: ``(N, d)``} /
     ``tokens`` / ``y`` ``(N,)``, the ``text`` representations fitted on the split's training
     part: ``(metrics, dims, seconds)`` keyed ``rep_clf`` (dims keyed by representation)."""
@@ -169,7 +169,7 @@ def _run_split(dense, tokens, y, train, test, kind, classifiers, seed, n_estimat
     features = {rep: (x[train], x[test], x.shape[1]) for rep, x in dense.items()}
     features.update(_text_features(text, tokens, train, test, seed))
     for rep, (xtr, xte, dims[rep]) in features.items():
-        for clf in [c for c in classifiers if c == "logreg" or rep not in LOGREG_ONLY]:
+        for clf in [c for c in classifiers if c == "logreg" or rep not in logreg_only]:
             key = f"{rep}_{clf}"
             model = make_classifier(clf, rep, seed=seed, n_estimators=n_estimators, n_jobs=n_jobs)
             t0 = time.perf_counter()
@@ -180,7 +180,8 @@ def _run_split(dense, tokens, y, train, test, kind, classifiers, seed, n_estimat
     return metrics, dims, seconds
 
 
-def _fit_split(dense, tokens, y, split, kind, classifiers, seed, n_estimators, n_jobs, where, text):
+def _fit_split(dense, tokens, y, split, kind, classifiers, seed, n_estimators, n_jobs, where, text,
+               logreg_only):
     from threadpoolctl import threadpool_limits
 
     notes: list[str] = []
@@ -188,12 +189,12 @@ def _fit_split(dense, tokens, y, split, kind, classifiers, seed, n_estimators, n
     # OpenBLAS threads made 6x slower (1.5 s vs 9.4 s for 5 folds of a 53-class task, 2 cores).
     with threadpool_limits(1):
         metrics, dims, seconds = _run_split(dense, tokens, y, *split, kind, classifiers, seed, n_estimators,
-                                            n_jobs, notes, where, text)
+                                            n_jobs, notes, where, text, logreg_only)
     return metrics, dims, seconds, notes
 
 
 def _run_splits(dense, tokens, y, splits: dict[str, tuple], kind, classifiers, seed, n_estimators, n_jobs,
-                notes, text) -> list[tuple[dict, dict, dict]]:
+                notes, text, logreg_only=LOGREG_ONLY) -> list[tuple[dict, dict, dict]]:
     """:func:`_run_split` on each of ``splits`` {where: (train, test)}, in order; with
     ``n_jobs`` > 1 the splits run in that many processes at once (each forest on one core):
     the folds are independent and each one's figures do not depend on where it ran."""
@@ -202,10 +203,10 @@ def _run_splits(dense, tokens, y, splits: dict[str, tuple], kind, classifiers, s
     args = (dense, tokens, y)
     if n_jobs > 1 and len(splits) > 1:
         done = Parallel(n_jobs=n_jobs)(
-            delayed(_fit_split)(*args, split, kind, classifiers, seed, n_estimators, 1, where, text)
+            delayed(_fit_split)(*args, split, kind, classifiers, seed, n_estimators, 1, where, text, logreg_only)
             for where, split in splits.items())
     else:
-        done = [_fit_split(*args, split, kind, classifiers, seed, n_estimators, n_jobs, where, text)
+        done = [_fit_split(*args, split, kind, classifiers, seed, n_estimators, n_jobs, where, text, logreg_only)
                 for where, split in splits.items()]
     for *_, split_notes in done:
         notes.extend(split_notes)
@@ -297,7 +298,8 @@ def _prepare(vectors, titles, y, kind, min_count):
 
 def compare_on_task(vectors, titles: Sequence[str], y, kind: Kind, folds: int = 5, seed: int = 0,
                     classifiers: Sequence[str] = CLASSIFIERS, n_estimators: int | None = None,
-                    n_jobs: int = 1, text: Sequence[str] = ("tfidf",)) -> dict:
+                    n_jobs: int = 1, text: Sequence[str] = ("tfidf",),
+                    logreg_only: Sequence[str] = LOGREG_ONLY) -> dict:
     """One row of the paper's Table 2: stratified ``folds``-fold CV (shuffled, ``seed``) of each
     classifier on the MRNet vectors ``(N, d)`` and on TF-IDF of ``titles`` ``(N,)`` (fitted per
     training fold), labels ``y`` ``(N,)``.  Classes with fewer than ``folds`` examples are
@@ -308,7 +310,7 @@ def compare_on_task(vectors, titles: Sequence[str], y, kind: Kind, folds: int = 
     macro_f1 (multi-class)}, ``dims`` {mrnet: d, tfidf: mean vocabulary size over the training
     folds, tfidf_per_fold}, ``relative_change_pct[rep_clf]`` = (mean - tfidf_logreg mean) /
     tfidf_logreg mean * 100, ``fit_seconds`` (total over folds), ``n``, ``classes``,
-    ``dropped_classes``, ``notes``.
+    ``dropped_classes``, ``notes``. The representations named in ``logreg_only`` get no forest.
     """
     check_kind(kind)
     classifiers = _check_classifiers(classifiers)
@@ -320,7 +322,7 @@ def compare_on_task(vectors, titles: Sequence[str], y, kind: Kind, folds: int = 
     splits = {f"fold {f}": split for f, split in enumerate(cv.split(np.zeros(len(y_enc)), y_enc))}
     per_fold, vocab, seconds = [], [], {}
     for m, dims, secs in _run_splits(dense, tokens, y_enc, splits, kind, classifiers, seed, n_estimators,
-                                     n_jobs, notes, text):
+                                     n_jobs, notes, text, logreg_only):
         per_fold.append(m)
         vocab.append(dims["tfidf"])
         for k, s in secs.items():
@@ -333,7 +335,7 @@ def compare_on_task(vectors, titles: Sequence[str], y, kind: Kind, folds: int = 
 def compare_on_split(vectors, titles: Sequence[str], y, train_idx, test_idx, kind: Kind = "binary",
                      classifiers: Sequence[str] = CLASSIFIERS, seed: int = 0,
                      n_estimators: int | None = None, n_jobs: int = 1,
-                     text: Sequence[str] = ("tfidf",)) -> dict:
+                     text: Sequence[str] = ("tfidf",), logreg_only: Sequence[str] = LOGREG_ONLY) -> dict:
     """Table-2 comparison on one fixed split (e.g. from
     :func:`mrnet.evaluation.unseen.unseen_population_split`): every representation x classifier
     trained on the positions ``train_idx`` (TF-IDF fitted there) and scored on ``test_idx``.
@@ -358,7 +360,7 @@ def compare_on_split(vectors, titles: Sequence[str], y, train_idx, test_idx, kin
     tokens = tokenize_many([titles[i] for i in both])
     (m, dims, seconds), = _run_splits({k: x[both] for k, x in dense.items()}, tokens, y_enc,
                                       {"split": (np.flatnonzero(is_train), np.flatnonzero(~is_train))},
-                                      kind, classifiers, seed, n_estimators, n_jobs, notes, text)
+                                      kind, classifiers, seed, n_estimators, n_jobs, notes, text, logreg_only)
     return _result(kind, classes, len(both), dims, _summarise([m], _primary_metric(kind), classifiers),
                    notes, dropped, seconds, folds=1, seed=seed, n_train=int(is_train.sum()),
                    n_test=int((~is_train).sum()), test_class_counts=label_counts(classes[y_enc[~is_train]]))
