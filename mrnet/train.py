@@ -103,13 +103,15 @@ def _train_settings(conf: dict, device: str) -> TrainSettings:
 
 def group_budget(settings: TrainSettings, train_rows: dict[str, int]) -> TrainSettings:
     """The steps a group trains for: ``epochs`` passes over each task's labelled training
-    products (alternating: one task per step, so the passes add up over the tasks), capped by
-    ``max_steps``; evaluations and checkpoints at least ten times over the budget, so early
-    stopping can act on a small group. ``epochs: 0`` keeps the paper's fixed ``max_steps``."""
+    products (alternating: one task per step, so the passes add up over the tasks), raised to
+    ``min_steps`` (a small group gets more passes) and capped by ``max_steps``; evaluations and
+    checkpoints at least ten times over the budget, so early stopping can act on a small group.
+    ``epochs: 0`` keeps the paper's fixed ``max_steps``."""
     if not settings.epochs:
         return settings
     per_task = [math.ceil(settings.epochs * n / settings.batch_size) for n in train_rows.values()]
     steps = max(per_task, default=1) if settings.mode == "joint" else sum(per_task)
+    steps = max(steps, settings.min_steps)
     steps = max(1, min(steps, settings.max_steps) if settings.max_steps else steps)
     every = max(10, min(settings.eval_every, steps // 10))
     return replace(settings, max_steps=steps, eval_every=every,

@@ -185,6 +185,9 @@ def test_group_budget_follows_the_group_size():
     by_data = replace(paper, epochs=2.0, max_steps=0, batch_size=100)
     small = group_budget(by_data, {"color": 300, "tfidf": 450})
     assert small.max_steps == 6 + 9 and small.eval_every == 10           # 2 passes over each task
+    floor = group_budget(replace(by_data, min_steps=120), {"color": 300, "tfidf": 450})
+    assert floor.max_steps == 120 and floor.eval_every == 12             # a small group: more passes
+    assert group_budget(replace(by_data, min_steps=5000, max_steps=1000), {"color": 300}).max_steps == 1000
     large = group_budget(by_data, {"color": 30_000, "tfidf": 45_000})
     assert large.max_steps == 1500 and large.eval_every == 150 and large.checkpoint_every == 250
     assert group_budget(replace(by_data, max_steps=1000), {"color": 300_000}).max_steps == 1000

@@ -248,6 +248,8 @@ class TrainSettings(Checked):
                "cross-entropy on its weights as a distribution over the terms")
     epochs: float = setting(0.0, "budget per group: passes over each task's labelled training "
                                  "products (0: max_steps alone; else max_steps caps it)", "non_negative")
+    min_steps: int = setting(0, "with epochs: at least this many steps, so a small group gets more "
+                                "passes (max_steps still caps it)", "non_negative")
     groups: list[str] = setting(help="groups to train, NAME (every marketplace) or MP/NAME ([]: all)",
                                 factory=list)
 
