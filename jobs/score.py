@@ -1,5 +1,5 @@
-"""Score every catalog title into the `embeddings` Delta table: PG-specific (128), PG-agnostic
-(256) and language-aligned (256) vectors, one row per catalog row with a `status`.
+"""Score every catalog title into the `embeddings` Delta table: PG-specific (2 x train.hidden),
+PG-agnostic (256) and language-aligned (256) vectors, one row per catalog row with a `status`.
 
     spark-submit jobs/score.py [--incremental] [--model-version mv-...]
 """
