@@ -106,13 +106,16 @@ def _parts(stats: pstats.Stats, step_seconds: float) -> dict:
 def bench_train_profile(context: dict) -> dict:
     from sections import TRAIN_GROUPS, _ensure_catalog, _remove_bench_models, _train_jobs, _train_small_models
 
+    from mrnet.configuration import PipelineConfig, load_config
+
     _ensure_catalog(context)
     if "model_version" not in context:
         context["model_version"] = _train_small_models(context)
-    cfg = context["cfg"]
-    # the nightly chain's model and step budget; the loop alone validates only at its last step
-    steps = cfg.train.max_steps
-    settings = dataclasses.asdict(cfg.train) | {"max_steps": steps, "eval_every": steps, "epochs": 0.0,
+    # the nightly chain's model and step budget (the conf's, not the short one the workdir's
+    # scoring models were trained with); the loop alone validates only at its last step
+    nightly_train = load_config(PipelineConfig, env="local").train
+    steps = nightly_train.max_steps
+    settings = dataclasses.asdict(nightly_train) | {"max_steps": steps, "eval_every": steps, "epochs": 0.0,
                                                  "checkpoint_every": 10**6, "patience": 10,
                                                  "drop_failing_tasks": False}
     job = _train_jobs(context, settings, "profile")[0]
@@ -130,7 +133,7 @@ def bench_train_profile(context: dict) -> dict:
     figures["one_process_samples_per_second"] = round(alone)
     figures["each_of_two_processes_samples_per_second"] = round(beside)
     figures["second_process_slowdown"] = round(alone / beside, 2)
-    nightly = settings | {"eval_every": cfg.train.eval_every, "checkpoint_every": cfg.train.checkpoint_every}
+    nightly = settings | {"eval_every": nightly_train.eval_every, "checkpoint_every": nightly_train.checkpoint_every}
     try:
         figures["spark_one_group"] = _through_spark(context, settings, "profile-one", jobs=1)
         figures["spark_two_groups_validation_checkpoints"] = _through_spark(context, nightly, "profile-two")
