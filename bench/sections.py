@@ -125,12 +125,15 @@ def bench_word2vec(context: dict) -> dict:
 
 
 def _train_small_models(context: dict) -> str:
-    """Models for the scoring benchmark: the real chain with short training (speed, not quality)."""
+    """Models for the scoring benchmark: the real chain with short training (speed, not quality),
+    on a copy of the conf, so that the training benchmarks still see its nightly settings."""
+    import copy
+
     from mrnet import stages
     from mrnet.configuration.schema import TrainSettings
     from mrnet.modelstore import RunRecord, current_model_version
 
-    spark, cfg, store = context["spark"], context["cfg"], context["store"]
+    spark, cfg, store = context["spark"], copy.deepcopy(context["cfg"]), context["store"]
     published = current_model_version(store.paths)
     if published:   # a --workdir of an earlier run: its catalog is the same generated one
         return published

@@ -106,14 +106,11 @@ def _parts(stats: pstats.Stats, step_seconds: float) -> dict:
 def bench_train_profile(context: dict) -> dict:
     from sections import TRAIN_GROUPS, _ensure_catalog, _remove_bench_models, _train_jobs, _train_small_models
 
-    from mrnet.configuration import PipelineConfig, load_config
-
     _ensure_catalog(context)
     if "model_version" not in context:
         context["model_version"] = _train_small_models(context)
-    # the nightly chain's model and step budget (the conf's, not the short one the workdir's
-    # scoring models were trained with); the loop alone validates only at its last step
-    nightly_train = load_config(PipelineConfig, env="local").train
+    # the nightly chain's model and step budget; the loop alone validates only at its last step
+    nightly_train = context["cfg"].train
     steps = nightly_train.max_steps
     settings = dataclasses.asdict(nightly_train) | {"max_steps": steps, "eval_every": steps, "epochs": 0.0,
                                                  "checkpoint_every": 10**6, "patience": 10,
