@@ -1,4 +1,7 @@
-"""The MRNet network (paper section 3.1): frozen word2vec inputs -> one BiLSTM layer -> task heads.
+"""The MRNet network (paper section 3.1): word2vec inputs -> one BiLSTM layer -> task heads.
+
+The word vectors are frozen (the paper) or tuned per group (``tune_words``): a group's model
+then stores only the rows that training moved, beside the shared vectors it started from.
 
 Pure torch/numpy: no Spark here, so the module is unit-tested on its own and reused unchanged
 inside Spark tasks (training) and pandas UDFs (scoring).
@@ -46,8 +49,11 @@ POOLINGS = ("last", "mean", "max")
 DECODING_OBJECTIVES = ("mse", "softmax")
 
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-# prefix of the frozen word-vector table in ``state_dict()``; never part of the stored weights
+# prefix of the word-vector table in ``state_dict()``; never stored whole (see WORD_ROWS)
 _EMBEDDING_PREFIX = "embedding."
+#: Stored weights of a model with tuned word vectors: the ids of the rows that differ from the
+#: shared vectors (int64, K) and those rows (float32, K x D).
+WORD_ROWS, WORD_VALUES = "words.rows", "words.values"
 
 
 @dataclass(frozen=True)
@@ -108,20 +114,22 @@ def _as_word_vector_tensor(word_vectors: torch.Tensor | np.ndarray) -> torch.Ten
 
 
 class MRNet(nn.Module):
-    """Multi-task BiLSTM over frozen word vectors (paper Fig. 1(a)).
+    """Multi-task BiLSTM over word vectors (paper Fig. 1(a)).
 
-    ``word_vectors``: (V+1, D) array/tensor, row 0 all zeros (padding id 0); it is copied into a
-    frozen ``nn.Embedding`` (``freeze=True, padding_idx=0``) that no optimiser ever updates.
+    ``word_vectors``: (V+1, D) array/tensor, row 0 all zeros (padding id 0); it is copied into an
+    ``nn.Embedding`` (``padding_idx=0``): frozen (the paper), or with ``tune_words`` trained with
+    sparse gradients (:meth:`word_parameters`; the padding row never moves).
     ``tasks``: one :class:`TaskSpec` per head. ``hidden``: LSTM units per direction (H); the
     product embedding has 2H dimensions.
 
-    Submodules: ``embedding`` (frozen), ``lstm`` (one bidirectional layer, batch_first),
+    Submodules: ``embedding``, ``lstm`` (one bidirectional layer, batch_first),
     ``heads`` (``nn.ModuleDict`` of ``Linear(2H, dim)``, one per task name).
     """
 
     def __init__(self, word_vectors: torch.Tensor | np.ndarray, tasks: Sequence[TaskSpec], hidden: int = 64,
-                 pooling: str = "last", dropout: float = 0.0):
+                 pooling: str = "last", dropout: float = 0.0, tune_words: bool = False):
         super().__init__()
+        self.tune_words = bool(tune_words)
         # between the embedding and the heads, in training only: the vectors scored are unchanged
         self.dropout = nn.Dropout(float(dropout))
         if pooling not in POOLINGS:
@@ -138,7 +146,10 @@ class MRNet(nn.Module):
             raise ValueError(f"hidden must be >= 1, got {hidden}")
         self.hidden = int(hidden)
         self.tasks: dict[str, TaskSpec] = {t.name: t for t in tasks}
-        self.embedding = nn.Embedding.from_pretrained(wv, freeze=True, padding_idx=0)
+        self.embedding = nn.Embedding.from_pretrained(wv, freeze=not self.tune_words, padding_idx=0,
+                                                      sparse=self.tune_words)
+        if self.tune_words:  # what the stored rows are the difference from
+            self.register_buffer("shared_words", wv.clone(), persistent=False)
         self.lstm = nn.LSTM(
             input_size=wv.shape[1], hidden_size=self.hidden, num_layers=1, batch_first=True, bidirectional=True
         )
@@ -164,8 +175,13 @@ class MRNet(nn.Module):
         return self.embedding.weight.device
 
     def encoder_parameters(self) -> list[nn.Parameter]:
-        """The shared trainable parameters (the BiLSTM); the frozen embedding is excluded."""
+        """The shared dense trainable parameters (the BiLSTM); the word vectors are excluded."""
         return list(self.lstm.parameters())
+
+    def word_parameters(self) -> list[nn.Parameter]:
+        """The word-vector table when it is tuned (sparse gradients: ``torch.optim.SparseAdam``),
+        else nothing."""
+        return [self.embedding.weight] if self.tune_words else []
 
     def head_parameters(self, task: str) -> list[nn.Parameter]:
         """The parameters of one task head."""
@@ -220,18 +236,46 @@ class MRNet(nn.Module):
     def state_for_store(self) -> dict[str, torch.Tensor]:
         """Trainable weights only (BiLSTM + heads), as contiguous CPU float32 tensors.
 
-        The frozen embedding table is excluded: it is stored once as the word vectors. Keys are
-        those of ``state_dict()`` (``lstm.weight_ih_l0``, ``heads.<task>.weight``, ...), ready for
+        The word-vector table is stored once, as the shared word vectors; a model with tuned words
+        adds the rows that moved (:data:`WORD_ROWS`, :data:`WORD_VALUES`). The other keys are those
+        of ``state_dict()`` (``lstm.weight_ih_l0``, ``heads.<task>.weight``, ...), ready for
         ``safetensors.torch.save_file``.
         """
-        return {
+        state = {
             k: v.detach().to("cpu").contiguous().clone()
             for k, v in self.state_dict().items()
             if not k.startswith(_EMBEDDING_PREFIX)
         }
+        return {**state, **self._moved_words()} if self.tune_words else state
+
+    @torch.no_grad()
+    def _moved_words(self) -> dict[str, torch.Tensor]:
+        weight = self.embedding.weight.detach()
+        rows = torch.nonzero((weight != self.shared_words).any(dim=1)).flatten()
+        return {WORD_ROWS: rows.to("cpu", torch.int64).contiguous(),
+                WORD_VALUES: weight[rows].to("cpu", torch.float32).contiguous()}
+
+    @torch.no_grad()
+    def load_word_rows(self, rows: torch.Tensor, values: torch.Tensor) -> None:
+        """The shared word vectors with ``rows`` replaced by ``values`` (a tuned model only)."""
+        rows = rows.to(torch.int64)
+        dim, vocab = self.embedding.weight.shape[1], self.vocab_size
+        if rows.dim() != 1 or tuple(values.shape) != (len(rows), dim):
+            raise ValueError(f"stored word rows {tuple(rows.shape)} and values {tuple(values.shape)} "
+                             f"do not match word vectors of size {dim}")
+        if len(rows) and (int(rows.min()) < 1 or int(rows.max()) >= vocab):
+            raise ValueError(f"stored word rows must be in [1, {vocab}): the padding row never moves")
+        weight = self.embedding.weight
+        weight.copy_(self.shared_words)
+        weight[rows.to(weight.device)] = values.to(weight.device, weight.dtype)
 
     def load_store_state(self, state_dict: Mapping[str, torch.Tensor]) -> None:
         """Load weights produced by :meth:`state_for_store` (all of them, nothing else)."""
+        state_dict = dict(state_dict)
+        words = {k: state_dict.pop(k) for k in (WORD_ROWS, WORD_VALUES) if k in state_dict}
+        if bool(words) != self.tune_words:
+            raise ValueError(f"stored MRNet weights {'have' if words else 'lack'} tuned word rows, "
+                             f"the model {'tunes' if self.tune_words else 'freezes'} its word vectors")
         expected = set(self.state_for_store_keys())
         got = set(state_dict)
         missing, unexpected = sorted(expected - got), sorted(got - expected)
@@ -242,8 +286,11 @@ class MRNet(nn.Module):
             if tuple(state_dict[k].shape) != tuple(own[k].shape):
                 raise ValueError(f"stored weight {k} has shape {tuple(state_dict[k].shape)}, model has {tuple(own[k].shape)}")
         self.load_state_dict(dict(state_dict), strict=False)
+        if words:
+            self.load_word_rows(words.get(WORD_ROWS, torch.zeros(0)), words.get(WORD_VALUES, torch.zeros(0)))
 
     def state_for_store_keys(self) -> list[str]:
+        """The stored keys of fixed shape (all but the tuned word rows)."""
         return [k for k in self.state_dict() if not k.startswith(_EMBEDDING_PREFIX)]
 
     @classmethod
@@ -255,11 +302,12 @@ class MRNet(nn.Module):
         state_dict: Mapping[str, torch.Tensor],
         pooling: str = "last",
     ) -> "MRNet":
-        """Rebuild a model from word vectors (V+1, D) and :meth:`state_for_store` weights.
+        """Rebuild a model from word vectors (V+1, D) and :meth:`state_for_store` weights (with
+        the tuned word rows when they are there).
 
         Returns the model in eval mode on the CPU.
         """
-        model = cls(word_vectors, tasks, hidden=hidden, pooling=pooling)
+        model = cls(word_vectors, tasks, hidden=hidden, pooling=pooling, tune_words=WORD_ROWS in state_dict)
         model.load_store_state(state_dict)
         return model.eval()
 

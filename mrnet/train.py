@@ -123,7 +123,7 @@ def _manifest(job: GroupJob, vectors: WordVectors, data, result, settings, secon
         "model_version": job.model_version, "marketplace": job.marketplace,
         "product_group": job.product_group,
         "dims": {"word": vectors.dim, "hidden": settings.hidden, "embedding": 2 * settings.hidden,
-                 "pooling": settings.pooling},
+                 "pooling": settings.pooling, "tune_words": settings.tune_words},
         "tasks": [{**t.to_json(), **data.task_info[t.name]} for t in data.tasks],
         "word_vectors": {"path": job.word_vectors_path, "checksum": vectors.checksum(),
                          "words": len(vectors.vocab)},

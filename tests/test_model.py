@@ -7,7 +7,7 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from mrnet.model import MRNet, TaskSpec, encode_numpy, pad_batch
+from mrnet.model import WORD_ROWS, WORD_VALUES, MRNet, TaskSpec, encode_numpy, pad_batch
 
 V, D, H = 50, 16, 8
 
@@ -156,6 +156,29 @@ def test_store_round_trip(model, tmp_path):
     bad.pop("heads.price.bias")
     with pytest.raises(ValueError, match="missing"):
         MRNet.from_store(_word_vectors(), TASKS, H, bad)
+
+
+def test_tuned_words_store_only_the_rows_that_moved(tmp_path):
+    tuned = MRNet(_word_vectors(), TASKS, hidden=H, tune_words=True)
+    assert tuned.word_parameters() == [tuned.embedding.weight] and tuned.embedding.sparse
+    assert tuned.state_for_store()[WORD_ROWS].numel() == 0  # nothing moved yet
+    with torch.no_grad():
+        tuned.embedding.weight[[3, 7]] += 0.5
+    store = tuned.state_for_store()
+    assert store[WORD_ROWS].tolist() == [3, 7]
+    torch.testing.assert_close(store[WORD_VALUES], torch.from_numpy(_word_vectors()[[3, 7]]) + 0.5)
+    path = tmp_path / "w.safetensors"
+    save_file(store, str(path))
+    loaded = MRNet.from_store(_word_vectors(), TASKS, H, load_file(str(path)))
+    assert loaded.tune_words
+    torch.testing.assert_close(loaded.embedding.weight, tuned.embedding.weight, rtol=0, atol=0)
+    tokens, lengths = pad_batch(_titles(11, seed=3))
+    torch.testing.assert_close(encode_numpy(loaded, _titles(11, seed=3)), encode_numpy(tuned, _titles(11, seed=3)))
+    frozen = MRNet(_word_vectors(), TASKS, hidden=H)
+    with pytest.raises(ValueError, match="tuned word rows"):
+        frozen.load_store_state(store)
+    with pytest.raises(ValueError, match="padding row"):
+        tuned.load_store_state({**store, WORD_ROWS: torch.tensor([0, 7])})
 
 
 def test_encode_numpy_order_and_mode(model):

@@ -14,7 +14,7 @@ from safetensors import safe_open
 from safetensors.torch import load_file
 
 from mrnet.configuration.schema import TrainSettings
-from mrnet.model import MRNet, TaskSpec, pad_batch
+from mrnet.model import WORD_ROWS, MRNet, TaskSpec, pad_batch
 from mrnet.training import (
     CHECKPOINT_JSON,
     AlternatingSampler,
@@ -226,7 +226,8 @@ def test_alternating_step_touches_only_drawn_head(tmp_path):
     init = init_model.state_for_store()
 
     def run(steps, d):
-        st = TrainSettings(hidden=H, batch_size=32, lr=1e-2, max_steps=steps, eval_every=1000, checkpoint_every=1000, seed=seed)
+        st = TrainSettings(hidden=H, batch_size=32, lr=1e-2, max_steps=steps, eval_every=1000, checkpoint_every=1000,
+                           seed=seed, tune_words=False)
         return train_group(TASKS, train, valid, wv, st, tmp_path / d, log=_quiet)
 
     r1 = run(1, "one").model
@@ -247,6 +248,19 @@ def test_alternating_step_touches_only_drawn_head(tmp_path):
         assert moved_at_2 == (spec.name == second), spec.name
 
 
+def test_tuned_words_move_only_the_words_of_the_batches(tmp_path):
+    train, valid = _split(200, 40)
+    wv = _word_vectors()
+    st = TrainSettings(hidden=H, batch_size=32, lr=1e-2, max_steps=1, eval_every=1000, checkpoint_every=1000,
+                       seed=4, tune_words=True)
+    model = train_group(TASKS, train, valid, wv, st, tmp_path / "one", log=_quiet).model
+    name, idx = AlternatingSampler({k: len(v) for k, v in train.items()}, 32, 4).draw(1)
+    in_batch = set(np.concatenate([train[name].tokens[i] for i in idx]).tolist())
+    moved = set(model.state_for_store()[WORD_ROWS].tolist())
+    assert moved and moved == in_batch
+    assert torch.equal(model.embedding.weight[0], torch.zeros(D))
+
+
 def test_learning_toy_problem(tmp_path):
     train, valid = _split(1200, 300)
     wv = _word_vectors()
@@ -260,8 +274,9 @@ def test_learning_toy_problem(tmp_path):
     assert m["price"]["r2"] > 0.5 and abs(m["price"]["baseline_r2"]) < 0.1, m["price"]
     assert m["tfidf"]["mse"] < m["tfidf"]["baseline_mse"], m["tfidf"]
     assert all(m[t.name]["n"] == 300 for t in TASKS)
-    # frozen inputs untouched, model returned in eval mode
-    torch.testing.assert_close(res.model.embedding.weight, torch.from_numpy(wv), rtol=0, atol=0)
+    # tuned word vectors (the default) keep the padding row; model returned in eval mode
+    assert torch.equal(res.model.embedding.weight[0], torch.zeros(D))
+    assert len(res.model.state_for_store()[WORD_ROWS]) > 0
     assert not res.model.training
     # history / logging
     assert [h["step"] for h in res.history] == [100, 200, 300, 400, 500, 600][: len(res.history)]

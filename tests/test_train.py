@@ -77,7 +77,8 @@ def test_train_one_group_store_round_trip_and_checksum_refusal(pipeline, tmp_pat
     manifest = train_one_group(job)
     folder = Path(store.paths.group_model("mv-test", "fr", "kitchen"))
     assert read_manifest(folder) == json.loads(json.dumps(manifest))
-    assert manifest["dims"] == {"word": 32, "hidden": 16, "embedding": 32, "pooling": cfg.train.pooling}
+    assert manifest["dims"] == {"word": 32, "hidden": 16, "embedding": 32, "pooling": cfg.train.pooling,
+                                "tune_words": cfg.train.tune_words}
     assert manifest["inputs"]["labels"] == store.version("labels")
     assert {"accuracy", "baseline_accuracy"} <= set(manifest["metrics"]["color"])
     vectors = WordVectors.load(job.word_vectors_path)

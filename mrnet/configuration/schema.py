@@ -241,6 +241,8 @@ class TrainSettings(Checked):
     drop_failing_tasks: bool = setting(True, "retrain a group once without the tasks that did not "
                                              "beat their trivial baseline on validation (each "
                                              "logged with its figures in quality.md)")
+    tune_words: bool = setting(True, "train each group's copy of the word vectors with its model "
+                                     "(the paper: frozen); a model stores the rows that moved")
     dropout: float = setting(0.0, "dropout on the embedding before the heads, in training only",
                              "fraction")
     decoding_loss: Literal["mse", "softmax"] = setting(

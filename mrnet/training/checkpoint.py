@@ -58,6 +58,7 @@ def run_fingerprint(tasks: Sequence[TaskSpec], train: Mapping[str, TaskData], wo
         "seed": int(s.seed),
         "mode": s.mode,
         "clip_norm": float(s.clip_norm),
+        **({"tune_words": True} if s.tune_words else {}),
     }
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from mrnet.configuration.schema import TrainSettings
-from mrnet.model import MRNet, TaskSpec
+from mrnet.model import WORD_ROWS, WORD_VALUES, MRNet, TaskSpec
 from mrnet.training.checkpoint import LoopState, load_checkpoint, run_fingerprint, save_checkpoint
 from mrnet.training.data import TaskData, validate_inputs
 from mrnet.training.losses import loss_scales, mean_term_distribution
@@ -186,12 +186,15 @@ def _prepare(tasks, train, valid, word_vectors, settings: TrainSettings, checkpo
     ``settings.device``, and its optimisers."""
     torch.manual_seed(int(settings.seed))
     device = torch.device(settings.device)
-    model = MRNet(word_vectors, tasks, hidden=settings.hidden, pooling=settings.pooling, dropout=settings.dropout)
+    model = MRNet(word_vectors, tasks, hidden=settings.hidden, pooling=settings.pooling, dropout=settings.dropout,
+                  tune_words=settings.tune_words)
     init_heads_to_baseline(model, tasks, train)
     started_from = _load_matching(model, initial_weights or {})
     model = model.to(device)
     model.train()
     opts: dict[str, torch.optim.Optimizer] = {"encoder": torch.optim.Adam(model.encoder_parameters(), lr=settings.lr)}
+    if model.tune_words:  # only the rows of each batch's words move
+        opts["words"] = torch.optim.SparseAdam(model.word_parameters(), lr=settings.lr)
     for t in tasks:
         opts["head." + t.name] = torch.optim.Adam(model.head_parameters(t.name), lr=settings.lr)
     return Run(
@@ -209,11 +212,15 @@ def _load_matching(model: MRNet, weights: Mapping[str, torch.Tensor]) -> str | N
     was copied (part of the run's fingerprint), None when nothing was."""
     own, trainable = model.state_dict(), set(model.state_for_store_keys())
     copied = sorted(k for k, v in weights.items() if k in trainable and tuple(v.shape) == tuple(own[k].shape))
+    if model.tune_words and WORD_ROWS in weights:
+        model.load_word_rows(weights[WORD_ROWS], weights[WORD_VALUES])
+        copied += [WORD_ROWS, WORD_VALUES]
     if not copied:
         return None
     digest = hashlib.sha1()
     for k in copied:
-        own[k].copy_(weights[k])
+        if k in trainable:
+            own[k].copy_(weights[k])
         digest.update(k.encode() + weights[k].detach().to("cpu", torch.float32).numpy().tobytes())
     return digest.hexdigest()
 

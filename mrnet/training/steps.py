@@ -96,10 +96,18 @@ def _alternating_step(run: Run, st: LoopState, step: int) -> int:
     if _finite_or_skip(loss, step, st, run.log):
         loss.backward()
         _clip(run, run.enc_params + run.model.head_parameters(name))
-        run.opts["encoder"].step()
+        _step_encoder(run)
         run.opts["head." + name].step()
         _add_running(st, name, float(loss.detach()))
     return len(idx)
+
+
+def _step_encoder(run: Run) -> None:
+    """The shared parameters' update: the BiLSTM, and the word vectors when they are tuned
+    (their sparse gradients are not clipped)."""
+    run.opts["encoder"].step()
+    if "words" in run.opts:
+        run.opts["words"].step()
 
 
 def _joint_step(run: Run, st: LoopState, step: int) -> int:
@@ -113,7 +121,7 @@ def _joint_step(run: Run, st: LoopState, step: int) -> int:
         for name, _ in stepped:
             params += run.model.head_parameters(name)
         _clip(run, params)
-        run.opts["encoder"].step()
+        _step_encoder(run)
         for name, task_mean in stepped:
             run.opts["head." + name].step()
             _add_running(st, name, task_mean)
