@@ -251,7 +251,10 @@ class MRNet(nn.Module):
     @torch.no_grad()
     def _moved_words(self) -> dict[str, torch.Tensor]:
         weight = self.embedding.weight.detach()
-        rows = torch.nonzero((weight != self.shared_words).any(dim=1)).flatten()
+        if self.shared_words is None:  # a scoring model: its rows are those it was loaded with
+            rows = self._loaded_word_rows
+        else:
+            rows = torch.nonzero((weight != self.shared_words).any(dim=1)).flatten()
         return {WORD_ROWS: rows.to("cpu", torch.int64).contiguous(),
                 WORD_VALUES: weight[rows].to("cpu", torch.float32).contiguous()}
 
@@ -265,6 +268,9 @@ class MRNet(nn.Module):
                              f"do not match word vectors of size {dim}")
         if len(rows) and (int(rows.min()) < 1 or int(rows.max()) >= vocab):
             raise ValueError(f"stored word rows must be in [1, {vocab}): the padding row never moves")
+        if self.shared_words is None:
+            raise ValueError("this model was loaded for scoring (MRNet.from_store) and keeps no copy of the shared "
+                             "word vectors: build a new MRNet to load other word rows into")
         weight = self.embedding.weight
         weight.copy_(self.shared_words)
         weight[rows.to(weight.device)] = values.to(weight.device, weight.dtype)
@@ -285,7 +291,7 @@ class MRNet(nn.Module):
         for k in expected:
             if tuple(state_dict[k].shape) != tuple(own[k].shape):
                 raise ValueError(f"stored weight {k} has shape {tuple(state_dict[k].shape)}, model has {tuple(own[k].shape)}")
-        self.load_state_dict(dict(state_dict), strict=False)
+        self.load_state_dict(state_dict, strict=False)
         if words:
             self.load_word_rows(words.get(WORD_ROWS, torch.zeros(0)), words.get(WORD_VALUES, torch.zeros(0)))
 
@@ -305,10 +311,14 @@ class MRNet(nn.Module):
         """Rebuild a model from word vectors (V+1, D) and :meth:`state_for_store` weights (with
         the tuned word rows when they are there).
 
-        Returns the model in eval mode on the CPU.
+        Returns the model in eval mode on the CPU. A tuned model keeps the ids of its stored rows
+        instead of a second copy of the word-vector table (V x D floats per loaded group model).
         """
         model = cls(word_vectors, tasks, hidden=hidden, pooling=pooling, tune_words=WORD_ROWS in state_dict)
         model.load_store_state(state_dict)
+        if model.tune_words:
+            model._loaded_word_rows = model._moved_words()[WORD_ROWS]
+            model.shared_words = None
         return model.eval()
 
 

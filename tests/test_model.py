@@ -158,6 +158,10 @@ def test_store_round_trip(model, tmp_path):
         MRNet.from_store(_word_vectors(), TASKS, H, bad)
 
 
+def _tensor_bytes(model: MRNet) -> int:
+    return sum(t.numel() * t.element_size() for t in [*model.parameters(), *model.buffers()])
+
+
 def test_tuned_words_store_only_the_rows_that_moved(tmp_path):
     tuned = MRNet(_word_vectors(), TASKS, hidden=H, tune_words=True)
     assert tuned.word_parameters() == [tuned.embedding.weight] and tuned.embedding.sparse
@@ -175,6 +179,12 @@ def test_tuned_words_store_only_the_rows_that_moved(tmp_path):
     tokens, lengths = pad_batch(_titles(11, seed=3))
     torch.testing.assert_close(encode_numpy(loaded, _titles(11, seed=3)), encode_numpy(tuned, _titles(11, seed=3)))
     frozen = MRNet(_word_vectors(), TASKS, hidden=H)
+    # a scoring model holds one word-vector table, as a frozen one does, and still stores the same rows
+    assert _tensor_bytes(loaded) == _tensor_bytes(frozen)
+    for key, value in loaded.state_for_store().items():
+        torch.testing.assert_close(value, store[key], rtol=0, atol=0)
+    with pytest.raises(ValueError, match="loaded for scoring"):
+        loaded.load_store_state(store)
     with pytest.raises(ValueError, match="tuned word rows"):
         frozen.load_store_state(store)
     with pytest.raises(ValueError, match="padding row"):
