@@ -393,6 +393,25 @@ def test_multimodal_checks_input():
 # ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("activation", ["tanh", "linear"])
+def test_other_hidden_activations_encode_round_trip_and_skip_the_kl(tmp_path, activation):
+    model = BlockSparseAutoencoder(3, 8, 12, seed=0, activation=activation)
+    x, g = torch.randn(20, 8), torch.randint(0, 3, (20,))
+    pre = torch.einsum("bd,bdh->bh", x, model.W1[g]) + model.b1
+    expected = torch.tanh(pre) if activation == "tanh" else pre
+    torch.testing.assert_close(model.encode(x, g), expected)
+    assert (model.encode(x, g) < 0).any()            # not squashed into (0, 1) as sigmoid does
+    _, parts = sparse_ae_loss(model, x, g, rho=0.05, beta=3.0)
+    assert parts["kl"].item() == 0.0                 # KL needs activations in (0, 1)
+    sigmoid = BlockSparseAutoencoder(3, 8, 12, seed=0)
+    assert sparse_ae_loss(sigmoid, x, g, rho=0.05, beta=3.0)[1]["kl"].item() > 0
+    loaded = load_autoencoder(save_autoencoder(model, tmp_path / "model.safetensors"))
+    assert loaded.activation == activation
+    torch.testing.assert_close(loaded.encode(x, g), model.encode(x, g), rtol=0, atol=0)
+    with pytest.raises(ValueError, match="activation must be one of"):
+        BlockSparseAutoencoder(3, 8, 12, activation="relu")
+
+
 def test_sparse_ae_save_load_round_trip(tmp_path):
     model = _random_model(n_groups=5, block_dim=8, hidden=6)
     model.rho = 0.07

@@ -73,6 +73,9 @@ __all__ = [
 ]
 
 
+_HIDDEN_ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "linear": lambda z: z}
+
+
 class BlockSparseAutoencoder(nn.Module):
     """Ng's sparse autoencoder over block-one-hot inputs of ``n_groups`` blocks of
     ``block_dim``, with ``hidden`` sigmoid units and a linear decoder (see the module doc).
@@ -82,6 +85,9 @@ class BlockSparseAutoencoder(nn.Module):
     (G*block_dim) x hidden encoder; ``W2[:, g]`` the decoder's weights of output block ``g``
     (``W2.reshape(hidden, G*block_dim)`` is the paper's hidden -> G*block_dim decoder).
     ``rho`` is the sparsity target the model was trained for (kept for reporting).
+    ``activation`` is the hidden layer's: ``sigmoid`` (the paper, the only one the KL sparsity
+    penalty applies to), ``tanh`` or ``linear`` (with ``hidden >= block_dim`` each group's block
+    map can stay invertible, so the shared space keeps what the group vector knew).
     """
 
     def __init__(
@@ -91,10 +97,15 @@ class BlockSparseAutoencoder(nn.Module):
         hidden: int = 256,
         rho: float = 0.05,
         seed: int = 0,
+        activation: str = "sigmoid",
     ):
         super().__init__()
         if n_groups < 1 or block_dim < 1 or hidden < 1:
             raise ValueError("n_groups, block_dim and hidden must be positive")
+        if activation not in _HIDDEN_ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(_HIDDEN_ACTIVATIONS)}, "
+                             f"got {activation!r}")
+        self.activation = activation
         self.n_groups = int(n_groups)
         self.block_dim = int(block_dim)
         self.hidden = int(hidden)
@@ -120,13 +131,13 @@ class BlockSparseAutoencoder(nn.Module):
     # -- forward pieces ------------------------------------------------------------------------
 
     def encode(self, x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
-        """PG-agnostic embedding ``sigmoid(W1[g]^T x + b1)``: ``x`` (B, block_dim) float,
+        """PG-agnostic embedding ``act(W1[g]^T x + b1)``: ``x`` (B, block_dim) float,
         ``g`` (B,) long -> (B, hidden).  Uses only the slices ``W1[g]`` of the groups present."""
         if x.dim() != 2 or x.shape[1] != self.block_dim:
             raise ValueError(f"x must have shape (B, {self.block_dim}), got {tuple(x.shape)}")
         g = g.to(device=x.device, dtype=torch.long)
         _check_groups(g, self.n_groups, x.shape[0])
-        return torch.sigmoid(_block_matmul(x, self.W1, g) + self.b1)
+        return _HIDDEN_ACTIVATIONS[self.activation](_block_matmul(x, self.W1, g) + self.b1)
 
     def decode_block(self, h: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
         """Output block ``g`` of the reconstruction: ``W2[:, g]^T h + b2[g]`` -> (B, block_dim)."""
@@ -205,7 +216,7 @@ class BlockSparseAutoencoder(nn.Module):
             "block_dim": self.block_dim,
             "hidden": self.hidden,
             "rho": self.rho,
-            "hidden_activation": "sigmoid",
+            "hidden_activation": self.activation,
             "decoder": "linear",
         }
 
@@ -219,6 +230,7 @@ class BlockSparseAutoencoder(nn.Module):
             block_dim=int(config["block_dim"]),
             hidden=int(config["hidden"]),
             rho=float(config.get("rho", 0.05)),
+            activation=str(config.get("hidden_activation", "sigmoid")),
         )
         model.load_state_dict(dict(state_dict), strict=True)
         return model
@@ -250,6 +262,7 @@ def sparse_ae_loss(
     G*128 target, computed exactly without materialising it (see the module doc).
     ``off_block_weight`` scales the error on the zeros of the other blocks (1: the paper's
     objective; below 1 lets each group keep more of its own vector in the shared units).
+    The KL term needs activations in (0, 1): it is 0 unless the model's activation is sigmoid.
     Returns ``(total, parts)``; ``parts`` are detached 0-d tensors: reconstruction, kl, l2,
     mean_activation.
     """
@@ -258,7 +271,7 @@ def sparse_ae_loss(
     _, in_block, off_block = model.reconstruction_sse(x, g, h=h)
     reconstruction = 0.5 * (in_block + off_block_weight * off_block).mean()
     rho_hat = h.mean(0)
-    kl = beta * kl_sparsity(rho, rho_hat)
+    kl = beta * kl_sparsity(rho, rho_hat) if model.activation == "sigmoid" else rho_hat.new_zeros(())
     l2 = 0.5 * weight_decay * ((model.W1 * model.W1).sum() + (model.W2 * model.W2).sum())
     total = reconstruction + kl + l2
     parts = {
@@ -330,7 +343,8 @@ def train_sparse_ae(
     s = AgnosticSettings() if settings is None else settings
     device = torch.device(s.device)
     if model is None:
-        model = BlockSparseAutoencoder(n_groups, block_dim, s.hidden, rho=s.rho, seed=s.seed)
+        model = BlockSparseAutoencoder(n_groups, block_dim, s.hidden, rho=s.rho, seed=s.seed,
+                                       activation=s.activation)
     elif model.n_groups != n_groups:
         raise ValueError(f"model has {model.n_groups} groups, asked for {n_groups}")
     elif model.block_dim != block_dim:

@@ -261,6 +261,9 @@ class AgnosticSettings(Checked):
     """Ng's sparse autoencoder over the block-one-hot group vectors (paper 3.2)."""
 
     hidden: int = setting(256, "width of the PG-agnostic space", "positive")
+    activation: Literal["sigmoid", "tanh", "linear"] = setting(
+        "sigmoid", "hidden units: sigmoid with the KL sparsity penalty (the paper), or tanh / "
+                   "linear (rho and beta unused) whose block maps can keep the group vector")
     rho: float = setting(0.05, "target mean activation of the hidden units", "open_fraction")
     beta: float = setting(3.0, "weight of the KL sparsity penalty", "non_negative")
     weight_decay: float = setting(1e-4, "L2 weight penalty", "non_negative")
