@@ -272,15 +272,17 @@ def _train_marketplace_autoencoder(store, cfg, run, model_version: str, sample_v
                 "metrics": metrics, "history": history}
     save_autoencoder_model(store.paths.agnostic_model(model_version, marketplace), model,
                            manifest, run.config_yaml)
-    figures = _agnostic_figures(metrics, settings.rho)
+    figures = _agnostic_figures(metrics, settings)
     print(f"agnostic {marketplace}: {len(groups)} groups, {rows:,} products; {figures}", flush=True)
     return figures
 
 
-def _agnostic_figures(metrics: dict, rho: float) -> dict:
+def _agnostic_figures(metrics: dict, settings) -> dict:
     keys = ("reconstruction_sse", "baseline_group_mean_sse", "baseline_zero_sse",
             "relative_to_baseline", "mean_activation")
-    return {**{k: round(float(metrics[k]), 4) for k in keys if k in metrics}, "rho": rho}
+    figures = {k: round(float(metrics[k]), 4) for k in keys if k in metrics}
+    sparsity = {"rho": settings.rho} if settings.activation == "sigmoid" else {}
+    return {**figures, "activation": settings.activation, **sparsity}
 
 
 def train_aligners(spark, store, cfg, run) -> dict:

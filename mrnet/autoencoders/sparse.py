@@ -6,7 +6,15 @@ PG-specific vector ``x`` (``block_dim`` = 128) is, in the paper, the G*128 vecto
 with ``x`` in block ``g`` and zeros elsewhere.  The hidden layer
 ``h = sigmoid(W1 x_full + b1)`` is the PG-agnostic embedding; a linear decoder reconstructs
 ``x_full`` (Ng's "linear decoder" variant: the targets are real-valued embeddings, not
-intensities in [0, 1], so a sigmoid output layer would be wrong).  ``x_full`` is never built:
+intensities in [0, 1], so a sigmoid output layer would be wrong).
+
+Two switches depart from the paper: ``activation`` (``tanh`` or ``linear``; the KL penalty
+needs units in (0, 1), so it applies to ``sigmoid`` alone) and ``off_block_weight`` (below 1
+the other groups' zero blocks count less).  Measured (README, "What the agnostic autoencoder
+keeps"): tanh with weight 0.1 keeps each group's neighbours and within-group accuracy (the
+shared units no longer split into small per-group subspaces) but loses the across-group tasks
+that the paper's objective wins by encoding the group, so the paper's objective stays the
+default.  ``x_full`` is never built:
 
 - **input side**: ``W1 x_full = W1[g] x``, so :meth:`BlockSparseAutoencoder.encode` only
   multiplies by block ``g``'s (128, hidden) slice: O(B*128*hidden) whatever G is.
@@ -378,9 +386,10 @@ def train_sparse_ae(
                        seconds=round(time.perf_counter() - t0, 3))
             history.append(rec)
             if epoch in (1, s.epochs) or epoch % max(1, s.epochs // 20) == 0:   # ~20 lines a run
+                target = f" (rho {s.rho})" if s.activation == "sigmoid" else f" ({s.activation})"
                 log(f"sparse-ae epoch {epoch}/{s.epochs}: loss {rec['loss']:.5f} "
                     f"(rec {rec['reconstruction']:.5f} kl {rec['kl']:.5f} l2 {rec['l2']:.5f}) "
-                    f"mean act {rec['mean_activation']:.4f} (rho {s.rho}) "
+                    f"mean act {rec['mean_activation']:.4f}{target} "
                     f"{n_rows} products {rec['seconds']:.1f}s")
     model.cpu().eval()
     return model, history
