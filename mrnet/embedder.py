@@ -9,7 +9,7 @@ import threading
 import numpy as np
 import torch
 
-from mrnet.devices import score_batch_size
+from mrnet.devices import exact_float32, score_batch_size
 from mrnet.model import encode_numpy
 from mrnet.modelstore import (agnostic_model, aligner_for, has_artifact, load_group_model,
                               load_stable_maps, load_word_vectors, read_manifest)
@@ -41,7 +41,7 @@ class ModelBundle:
     def __init__(self, paths: Paths, model_version: str, stable: bool = True, device: str = "cpu",
                  amp: bool = False):
         self.paths, self.model_version, self.stable = paths, model_version, stable
-        self.device, self.amp = device, amp
+        self.device, self.amp = exact_float32(device), amp
         self._groups: dict = {}
         self._vectors: dict = {}
         self._agnostic: dict = {}

@@ -335,8 +335,9 @@ def pad_batch(seqs: Sequence[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
     if lengths.min() < 1:
         raise ValueError("empty token sequence in batch; filter out empty titles before encoding")
     out = np.zeros((b, int(lengths.max())), dtype=np.int64)
-    for i, s in enumerate(seqs):
-        out[i, : lengths[i]] = s
+    # one vectorised copy in row-major order (a GPU batch is 16k titles: a Python loop over them
+    # was a third of the time to score a title on one)
+    out[np.arange(out.shape[1]) < lengths[:, None]] = np.concatenate(seqs)
     return torch.from_numpy(out), torch.from_numpy(lengths)
 
 

@@ -97,8 +97,12 @@ def _group_data(job: GroupJob, paths: Paths, vectors: WordVectors):
 
 
 def _train_settings(conf: dict, device: str) -> TrainSettings:
-    """The job's settings (a ``TrainSettings`` as a dict), on the device Spark gave the task."""
-    return replace(TrainSettings(**conf), device=device)
+    """The job's settings (a ``TrainSettings`` as a dict), on the device Spark gave the task,
+    with its batch size (``gpu_batch_size`` on a GPU)."""
+    settings = replace(TrainSettings(**conf), device=device)
+    if device.startswith("cuda") and settings.gpu_batch_size:
+        settings = replace(settings, batch_size=settings.gpu_batch_size)
+    return settings
 
 
 def group_budget(settings: TrainSettings, train_rows: dict[str, int]) -> TrainSettings:

@@ -175,6 +175,28 @@ def test_a_task_trains_on_the_gpu_spark_gave_it(monkeypatch):
     assert _task_device() == "cpu"                                     # outside Spark
 
 
+def test_a_gpu_task_trains_at_the_gpu_batch_size():
+    from mrnet.train import _train_settings
+
+    conf = {"batch_size": 128, "gpu_batch_size": 1024, "max_steps": 1500}
+    on_gpu, on_cpu = _train_settings(conf, "cuda:0"), _train_settings(conf, "cpu")
+    assert (on_gpu.batch_size, on_gpu.device, on_gpu.max_steps) == (1024, "cuda:0", 1500)
+    assert (on_cpu.batch_size, on_cpu.device) == (128, "cpu")
+    assert _train_settings({**conf, "gpu_batch_size": 0}, "cuda:0").batch_size == 128
+
+
+def test_a_gpu_device_turns_tf32_off_and_a_cpu_leaves_it(monkeypatch):
+    """TF32 in cuDNN's LSTMs moved scored vectors by 2.5e-3 on an H200; the flag is plain
+    Python state, so its setting is checked here without a GPU."""
+    import torch
+
+    from mrnet.devices import exact_float32
+
+    monkeypatch.setattr(torch.backends.cudnn, "allow_tf32", True)
+    assert exact_float32("cpu") == "cpu" and torch.backends.cudnn.allow_tf32
+    assert exact_float32("cuda:1") == "cuda:1" and not torch.backends.cudnn.allow_tf32
+
+
 def test_group_budget_follows_the_group_size():
     from dataclasses import replace
 

@@ -219,6 +219,9 @@ class TrainSettings(Checked):
     hidden: int = setting(128, "LSTM units per direction; the embedding is 2 x hidden (the paper: 64)",
                           "positive")
     batch_size: int = setting(128, "products per step", "positive")
+    gpu_batch_size: int = setting(1024, "products per step on a GPU (0: batch_size there too); the "
+                                        "steps stay, so a GPU sees more samples in about the same time",
+                                  "non_negative")
     lr: float = setting(0.002, "Adam learning rate", "positive")
     max_steps: int = setting(1500, "steps per group (alternating: one task per step)",
                              "non_negative")

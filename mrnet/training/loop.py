@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from mrnet.configuration.schema import TrainSettings
+from mrnet.devices import exact_float32
 from mrnet.model import WORD_ROWS, WORD_VALUES, MRNet, TaskSpec
 from mrnet.training.checkpoint import LoopState, load_checkpoint, run_fingerprint, save_checkpoint
 from mrnet.training.data import TaskData, validate_inputs
@@ -185,7 +186,7 @@ def _prepare(tasks, train, valid, word_vectors, settings: TrainSettings, checkpo
     """Seeded model with heads at their baselines (or ``initial_weights``), on
     ``settings.device``, and its optimisers."""
     torch.manual_seed(int(settings.seed))
-    device = torch.device(settings.device)
+    device = torch.device(exact_float32(settings.device))
     model = MRNet(word_vectors, tasks, hidden=settings.hidden, pooling=settings.pooling, dropout=settings.dropout,
                   tune_words=settings.tune_words)
     init_heads_to_baseline(model, tasks, train)
