@@ -7,7 +7,8 @@ the group vector it came from, plus the share of each product's 10 nearest neigh
 its group) that the two spaces agree on. No Spark: the tables are read with delta-rs.
 
     .venv/bin/python bench/agnostic_ablation.py --warehouse /tmp/wh --catalog amazon_in \
-        --variant paper: --variant light: agnostic.beta=0.3 agnostic.off_block_weight=0.1
+        --variant paper: --variant light: agnostic.beta=0.3 agnostic.off_block_weight=0.1 \
+        --group-spread 0,1
 """
 from __future__ import annotations
 
@@ -34,6 +35,9 @@ def main() -> None:
     parser.add_argument("--variant", action="append", nargs="+", metavar="NAME: KEY=VALUE",
                         help="a name ending in ':' then agnostic.* overrides (repeatable)")
     parser.add_argument("--tasks", default=None, help="comma-separated evaluate tasks (default: all)")
+    parser.add_argument("--group-spread", default=None, metavar="A,B",
+                        help="score each trained model at these agnostic.group_spread values too "
+                             "(the offsets are set after training, so one training serves all)")
     parser.add_argument("--out", default=None, help="write the results as JSON here")
     args = parser.parse_args()
     cfg = load_config(PipelineConfig, catalog=args.catalog)
@@ -47,22 +51,27 @@ def main() -> None:
         name, overrides = variant[0].rstrip(":"), variant[1:]
         settings = load_config(PipelineConfig, catalog=args.catalog, overrides=overrides).agnostic
         settings = replace(settings, epochs=epochs_for(settings, len(data)))
-        agnostic, seconds = _train_and_embed(data, settings, 2 * cfg.train.hidden)
-        for task_name, task in cfg.evaluate.tasks.items():
-            if args.tasks and task_name not in args.tasks.split(","):
-                continue
-            result = _score_task(data, agnostic, task, cfg.evaluate.seed)
-            if result:
-                rows.append({"variant": name, "overrides": " ".join(overrides), "task": task_name,
-                             "ae_seconds": round(seconds, 1), **result})
-                print(json.dumps(rows[-1]), flush=True)
+        _, embed, seconds = _train(data, settings, 2 * cfg.train.hidden)
+        spreads = [float(a) for a in args.group_spread.split(",")] if args.group_spread else [settings.group_spread]
+        for spread in spreads:
+            agnostic = embed(spread)
+            for task_name, task in cfg.evaluate.tasks.items():
+                if args.tasks and task_name not in args.tasks.split(","):
+                    continue
+                result = _score_task(data, agnostic, task, cfg.evaluate.seed)
+                if result:
+                    rows.append({"variant": name + (f"+spread{spread:g}" if args.group_spread else ""),
+                                 "overrides": " ".join(overrides), "task": task_name,
+                                 "ae_seconds": round(seconds, 1), **result})
+                    print(json.dumps(rows[-1]), flush=True)
     table = pd.DataFrame(rows)
     print(table.to_string(index=False))
     if args.out:
         table.to_json(args.out, orient="records", indent=1)
 
 
-def _train_and_embed(data: pd.DataFrame, settings, block_dim: int) -> tuple[np.ndarray, float]:
+def _train(data: pd.DataFrame, settings, block_dim: int):
+    """(model, embed(spread) -> the agnostic vectors of every row at that group spread, seconds)."""
     groups = sorted(data.product_group.unique())
     index = {g: i for i, g in enumerate(groups)}
     x = np.stack(data.embedding_pg.to_numpy()).astype(np.float32)
@@ -75,10 +84,14 @@ def _train_and_embed(data: pd.DataFrame, settings, block_dim: int) -> tuple[np.n
             part = order[start:start + settings.batch_size]
             yield x[part], g[part]
 
+    def embed(spread: float) -> np.ndarray:
+        model.spread_groups(batches, spread)
+        return model.embed(x, g)
+
     started = time.time()
     model, _ = train_sparse_ae(batches, len(groups), settings, log=lambda line: None,
                                block_dim=block_dim)
-    return model.embed(x, g), time.time() - started
+    return model, embed, time.time() - started
 
 
 def _score_task(data, agnostic, task, seed) -> dict | None:

@@ -8,13 +8,16 @@ with ``x`` in block ``g`` and zeros elsewhere.  The hidden layer
 ``x_full`` (Ng's "linear decoder" variant: the targets are real-valued embeddings, not
 intensities in [0, 1], so a sigmoid output layer would be wrong).
 
-Two switches depart from the paper: ``activation`` (``tanh`` or ``linear``; the KL penalty
-needs units in (0, 1), so it applies to ``sigmoid`` alone) and ``off_block_weight`` (below 1
-the other groups' zero blocks count less).  Measured (README, "What the agnostic autoencoder
-keeps"): tanh with weight 0.1 keeps each group's neighbours and within-group accuracy (the
-shared units no longer split into small per-group subspaces) but loses the across-group tasks
-that the paper's objective wins by encoding the group, so the paper's objective stays the
-default.  ``x_full`` is never built:
+Three switches depart from the paper: ``activation`` (``tanh`` or ``linear``; the KL penalty
+needs units in (0, 1), so it applies to ``sigmoid`` alone), ``off_block_weight`` (below 1
+the other groups' zero blocks count less) and ``group_spread`` (after training, a fixed offset
+per group added by :meth:`BlockSparseAutoencoder.embed`).  Measured (README, "What the agnostic
+autoencoder keeps"): tanh with weight 0.1 keeps each group's neighbours and within-group
+accuracy (the shared units no longer split into small per-group subspaces) but encodes less of
+which group a product is in, which the paper's objective wins across-group tasks with; the
+spread gives that back without touching distances within a group.  A per-group bias trained
+with the rest does not: the decoder's off-block terms pull the groups' biases together (tried,
+not kept).  ``x_full`` is never built:
 
 - **input side**: ``W1 x_full = W1[g] x``, so :meth:`BlockSparseAutoencoder.encode` only
   multiplies by block ``g``'s (128, hidden) slice: O(B*128*hidden) whatever G is.
@@ -122,6 +125,8 @@ class BlockSparseAutoencoder(nn.Module):
         self.b1 = nn.Parameter(torch.zeros(self.hidden))
         self.W2 = nn.Parameter(torch.empty(self.hidden, self.n_groups, self.block_dim))
         self.b2 = nn.Parameter(torch.zeros(self.n_groups, self.block_dim))
+        # added to the embedding of a group's products by ``embed`` (not trained; see spread_groups)
+        self.register_buffer("group_offsets", torch.zeros(self.n_groups, self.hidden))
         self.reset_parameters(seed)
 
     def reset_parameters(self, seed: int = 0) -> None:
@@ -203,16 +208,35 @@ class BlockSparseAutoencoder(nn.Module):
 
     @torch.no_grad()
     def embed(self, x: Any, g: Any, batch_size: int = 8192) -> np.ndarray:
-        """Inference helper: numpy/torch in, float32 numpy (N, hidden) out, in batches."""
+        """Inference helper: numpy/torch in, float32 numpy (N, hidden) out, in batches: the
+        encoding plus its group's offset (zero unless :meth:`spread_groups` set one)."""
         x_t = _to_tensor(x, device=self.W1.device)
         g_t = _to_tensor(g, dtype=torch.long, device=self.W1.device)
         out = [
-            self.encode(x_t[i : i + batch_size], g_t[i : i + batch_size]).cpu()
+            (self.encode(x_t[i : i + batch_size], g_t[i : i + batch_size])
+             + self.group_offsets[g_t[i : i + batch_size]]).cpu()
             for i in range(0, x_t.shape[0], batch_size)
         ]
         if not out:
             return np.zeros((0, self.hidden), dtype=np.float32)
         return torch.cat(out).numpy()
+
+    @torch.no_grad()
+    def spread_groups(self, batches: BatchSource, spread: float) -> None:
+        """Set each group's offset to ``spread`` times its mean encoding's distance from the
+        mean of the groups' means, over one pass of ``batches()``: a group's products all move
+        alike (distances within a group stay), and which group a product is in becomes plain
+        to a linear model downstream."""
+        sums = torch.zeros(self.n_groups, self.hidden, dtype=torch.float64)
+        counts = torch.zeros(self.n_groups, dtype=torch.float64)
+        for x, g in batches():
+            g_t = _to_tensor(g, dtype=torch.long)
+            sums.index_add_(0, g_t, self.encode(_to_tensor(x), g_t).double())
+            counts.index_add_(0, g_t, torch.ones(len(g_t), dtype=torch.float64))
+        seen = counts > 0
+        means = sums[seen] / counts[seen, None]
+        self.group_offsets.zero_()
+        self.group_offsets[seen] = (spread * (means - means.mean(0))).float()
 
     # -- serialisation ------------------------------------------------------------------------
 
@@ -240,7 +264,8 @@ class BlockSparseAutoencoder(nn.Module):
             rho=float(config.get("rho", 0.05)),
             activation=str(config.get("hidden_activation", "sigmoid")),
         )
-        model.load_state_dict(dict(state_dict), strict=True)
+        state = {"group_offsets": model.group_offsets, **state_dict}  # models saved before: none
+        model.load_state_dict(state, strict=True)
         return model
 
 
@@ -392,6 +417,8 @@ def train_sparse_ae(
                     f"mean act {rec['mean_activation']:.4f}{target} "
                     f"{n_rows} products {rec['seconds']:.1f}s")
     model.cpu().eval()
+    if s.group_spread:
+        model.spread_groups(batches, s.group_spread)
     return model, history
 
 

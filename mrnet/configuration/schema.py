@@ -281,6 +281,9 @@ class AgnosticSettings(Checked):
                                    "sample; 0: epochs alone, the paper preset)", "non_negative")
     off_block_weight: float = setting(1.0, "weight of the error on the other groups' zero blocks "
                                            "(1: the paper's objective)", "non_negative")
+    group_spread: float = setting(0.0, "after training, move each group's vectors by this times "
+                                       "its mean's offset from the groups' mean (0: the paper); "
+                                       "distances within a group do not change", "non_negative")
     seed: int = setting(0, "seed of weights and batch order")
     threads: int = setting(1, "torch threads", "positive")
     device: str = setting("cpu", "torch device")
