@@ -42,16 +42,5 @@ def map_in_arrow(df, fn, schema, profile):
     return df.mapInArrow(fn, schema, profile=profile) if profile is not None else df.mapInArrow(fn, schema)
 
 
-def exact_float32(device: str) -> str:
-    """``device``, with cuDNN's TF32 matrix units turned off when it is a GPU. torch lets cuDNN's
-    LSTMs use TF32 by default; on an H200 that moved a scored vector by up to 2.5e-3 from the
-    CPU's (1.5e-6 without) at no measurable speed, and the on-demand Embedder runs on a CPU."""
-    if device.startswith("cuda"):
-        import torch
-
-        torch.backends.cudnn.allow_tf32 = False
-    return device
-
-
 def score_batch_size(device: str) -> int:
     return SCORE_BATCH["cuda" if device.startswith("cuda") else "cpu"]

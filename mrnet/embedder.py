@@ -9,8 +9,8 @@ import threading
 import numpy as np
 import torch
 
-from mrnet.devices import exact_float32, score_batch_size
-from mrnet.model import encode_numpy
+from mrnet.devices import score_batch_size
+from mrnet.model import encode_numpy, exact_float32
 from mrnet.modelstore import (agnostic_model, aligner_for, has_artifact, load_group_model,
                               load_stable_maps, load_word_vectors, read_manifest)
 from mrnet.paths import Paths

@@ -190,7 +190,7 @@ def test_a_gpu_device_turns_tf32_off_and_a_cpu_leaves_it(monkeypatch):
     Python state, so its setting is checked here without a GPU."""
     import torch
 
-    from mrnet.devices import exact_float32
+    from mrnet.model import exact_float32
 
     monkeypatch.setattr(torch.backends.cudnn, "allow_tf32", True)
     assert exact_float32("cpu") == "cpu" and torch.backends.cudnn.allow_tf32

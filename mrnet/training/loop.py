@@ -20,8 +20,7 @@ import numpy as np
 import torch
 
 from mrnet.configuration.schema import TrainSettings
-from mrnet.devices import exact_float32
-from mrnet.model import WORD_ROWS, WORD_VALUES, MRNet, TaskSpec
+from mrnet.model import WORD_ROWS, WORD_VALUES, MRNet, TaskSpec, exact_float32
 from mrnet.training.checkpoint import LoopState, load_checkpoint, run_fingerprint, save_checkpoint
 from mrnet.training.data import TaskData, validate_inputs
 from mrnet.training.losses import loss_scales, mean_term_distribution
