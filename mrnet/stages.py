@@ -264,7 +264,8 @@ def _train_marketplace_autoencoder(store, cfg, run, model_version: str, sample_v
     settings = replace(cfg.agnostic, epochs=epochs_for(cfg.agnostic, rows))
     model, history = train_sparse_ae(train_batches, len(groups), settings, block_dim=block_dim,
                                      log=lambda line: log.info("[agnostic %s] %s", marketplace, line))
-    metrics = evaluate_sparse_ae(model, batch_source(store, marketplace, index, 4096, ("valid", "test")))
+    metrics = evaluate_sparse_ae(model, batch_source(store, marketplace, index, 4096, ("valid", "test")),
+                                 off_block_weight=settings.off_block_weight)
     manifest = {"model_version": model_version, "marketplace": marketplace, "groups": groups,
                 "dims": {"input": [len(groups), block_dim], "hidden": settings.hidden},
                 "rho": settings.rho, "settings": {**asdict(settings), "block_dim": block_dim},
@@ -278,7 +279,7 @@ def _train_marketplace_autoencoder(store, cfg, run, model_version: str, sample_v
 
 
 def _agnostic_figures(metrics: dict, settings) -> dict:
-    keys = ("reconstruction_sse", "baseline_group_mean_sse", "baseline_zero_sse",
+    keys = ("reconstruction_sse", "objective_sse", "baseline_group_mean_sse", "baseline_zero_sse",
             "relative_to_baseline", "mean_activation")
     figures = {k: round(float(metrics[k]), 4) for k in keys if k in metrics}
     sparsity = {"rho": settings.rho} if settings.activation == "sigmoid" else {}

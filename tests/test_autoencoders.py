@@ -239,6 +239,10 @@ def test_evaluate_is_exact_on_small_data():
     assert report["reconstruction_sse"] == pytest.approx(sse_ref.mean().item(), rel=1e-5)
     assert report["in_block_sse"] + report["off_block_sse"] == pytest.approx(
         report["reconstruction_sse"], rel=1e-6)
+    assert report["objective_sse"] == pytest.approx(report["reconstruction_sse"], rel=1e-6)
+    weighted = evaluate_sparse_ae(model, _batch_source(x, g, batch_size=37), off_block_weight=0.1)
+    assert weighted["objective_sse"] == pytest.approx(
+        report["in_block_sse"] + 0.1 * report["off_block_sse"], rel=1e-6)
     within = sum(((x[g == k] - x[g == k].mean(0)) ** 2).sum() for k in np.unique(g)) / len(x)
     assert report["baseline_group_mean_sse"] == pytest.approx(within, rel=1e-6)
     assert report["baseline_zero_sse"] == pytest.approx(float((x.astype(np.float64) ** 2).sum(1).mean()))

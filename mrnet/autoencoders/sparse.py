@@ -428,6 +428,7 @@ def evaluate_sparse_ae(
     batches: BatchSource,
     rho: float | None = None,
     low_activation: float = 0.1,
+    off_block_weight: float = 1.0,
 ) -> dict:
     """One pass over ``batches()``; all errors are per product, summed over the full
     G*block_dim target (x in block g, zeros elsewhere), computed without materialising it.
@@ -440,6 +441,9 @@ def evaluate_sparse_ae(
       nothing else; its off-block error is 0, so its error is the within-group variance
       ``sum_g sum_{i in g} ||x_i - mean_g||^2 / N``).
     * ``baseline_zero_sse``: predicting all zeros, i.e. ``mean ||x||^2``.
+    * ``objective_sse``: ``in_block_sse + off_block_weight * off_block_sse``, the error the
+      training minimised (equal to ``reconstruction_sse`` at the paper's weight 1); below 1 the
+      full-target error may exceed the zero baseline's, this one should not.
     * ``relative_to_baseline``: reconstruction_sse / baseline_group_mean_sse (< 1 is better).
     * ``mean_activation``: mean over hidden units of each unit's mean activation over the data
       (to compare with ``rho``); ``frac_units_below_<low>``: share of units whose mean
@@ -484,6 +488,7 @@ def evaluate_sparse_ae(
         "off_block_sse": off_b / n,
         "baseline_group_mean_sse": baseline,
         "baseline_zero_sse": sq_norm / n,
+        "objective_sse": (in_b + float(off_block_weight) * off_b) / n,
         "relative_to_baseline": (sse / n) / baseline if baseline > 0 else float("inf"),
         "mean_activation": float(unit_mean.mean()),
         "rho": rho,
