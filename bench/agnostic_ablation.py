@@ -51,7 +51,7 @@ def main() -> None:
         name, overrides = variant[0].rstrip(":"), variant[1:]
         settings = load_config(PipelineConfig, catalog=args.catalog, overrides=overrides).agnostic
         settings = replace(settings, epochs=epochs_for(settings, len(data)))
-        _, embed, seconds = _train(data, settings, 2 * cfg.train.hidden)
+        embed, seconds = _train(data, settings, 2 * cfg.train.hidden)
         spreads = [float(a) for a in args.group_spread.split(",")] if args.group_spread else [settings.group_spread]
         for spread in spreads:
             agnostic = embed(spread)
@@ -71,7 +71,7 @@ def main() -> None:
 
 
 def _train(data: pd.DataFrame, settings, block_dim: int):
-    """(model, embed(spread) -> the agnostic vectors of every row at that group spread, seconds)."""
+    """(embed(spread) -> the agnostic vectors of every row at that group spread, seconds)."""
     groups = sorted(data.product_group.unique())
     index = {g: i for i, g in enumerate(groups)}
     x = np.stack(data.embedding_pg.to_numpy()).astype(np.float32)
@@ -91,7 +91,7 @@ def _train(data: pd.DataFrame, settings, block_dim: int):
     started = time.time()
     model, _ = train_sparse_ae(batches, len(groups), settings, log=lambda line: None,
                                block_dim=block_dim)
-    return model, embed, time.time() - started
+    return embed, time.time() - started
 
 
 def _score_task(data, agnostic, task, seed) -> dict | None:

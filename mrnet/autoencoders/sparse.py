@@ -223,8 +223,8 @@ class BlockSparseAutoencoder(nn.Module):
 
     @torch.no_grad()
     def spread_groups(self, batches: BatchSource, spread: float) -> None:
-        """Set each group's offset to ``spread`` times its mean encoding's distance from the
-        mean of the groups' means, over one pass of ``batches()``: a group's products all move
+        """Set each group's offset to ``spread`` times (its mean encoding - the mean of the
+        groups' means), over one pass of ``batches()``: a group's products all move
         alike (distances within a group stay), and which group a product is in becomes plain
         to a linear model downstream."""
         sums = torch.zeros(self.n_groups, self.hidden, dtype=torch.float64)
